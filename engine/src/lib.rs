@@ -1,0 +1,7 @@
+//! ocsfmap's engine: compiles mapping files against the OCSF schema into an immutable
+//! [`Plan`], and evaluates it over raw events into typed OCSF records.
+//!
+//! No I/O runtime and no AWS: the CLI and the Lambda are thin layers over this crate.
+
+pub mod mapping;
+pub mod schema;

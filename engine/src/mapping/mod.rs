@@ -1,0 +1,10 @@
+//! The mapping language: the file model, loading JSON/YAML, and `$.` paths.
+
+pub mod load;
+pub mod model;
+pub mod node;
+pub mod path;
+
+pub use load::{LoadError, Syntax, load_file, parse_str};
+pub use model::{DropRule, InputSpec, MappingFile, RouteSpec, SourceEvents, TimestampSpec};
+pub use node::Node;

@@ -1,0 +1,128 @@
+//! The serde model of a mapping file: mirrors the file exactly, no interpretation.
+//!
+//! The published Security Lake format is `custom_source_events` with `source_name`,
+//! `matched_field`, `timestamp` and `ocsf_mapping`; every other key is an ocsfmap
+//! extension, documented in the README.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use super::node::{KeyString, Node};
+
+/// A whole mapping file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingFile {
+    pub custom_source_events: SourceEvents,
+}
+
+/// One source's events and how each kind maps to an OCSF class.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEvents {
+    pub source_name: String,
+    /// Path whose value selects the route in `ocsf_mapping`; absent when there is one route.
+    #[serde(default)]
+    pub matched_field: Option<String>,
+    /// Where the event time is and how it is written.
+    #[serde(default)]
+    pub timestamp: Option<TimestampSpec>,
+    /// Route key -> class mapping, in file order.
+    pub ocsf_mapping: OrderedMap<RouteSpec>,
+    /// Extension: OCSF version of the output (default 1.1.0).
+    #[serde(default)]
+    pub ocsf_version: Option<String>,
+    /// Extension: route key taken by events whose `matched_field` value has no route.
+    #[serde(default)]
+    pub default_route: Option<String>,
+    /// Extension: keep every source field the route does not read under `unmapped`.
+    #[serde(default)]
+    pub unmapped_rest: bool,
+    /// Extension: how raw records are read before mapping.
+    #[serde(default)]
+    pub input: InputSpec,
+    /// Extension: events to drop on purpose, before routing.
+    #[serde(default)]
+    pub drop: Vec<DropRule>,
+}
+
+/// The published `timestamp` block: the event time's field and its format.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampSpec {
+    pub field: String,
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// One route: the class and the attribute mapping for events of one kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    #[serde(default)]
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub schema_mapping: Option<Node>,
+    /// Extension: events taking this route are dropped on purpose.
+    #[serde(default)]
+    pub drop: bool,
+    /// Extension: overrides the source-wide `unmapped_rest` for this route.
+    #[serde(default)]
+    pub unmapped_rest: Option<bool>,
+}
+
+/// Extension: record-level preparation of raw events.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    /// String fields holding `Key: Value` lines, parsed into objects before mapping
+    /// (Sysmon's `Description`).
+    #[serde(default)]
+    pub key_value_fields: Vec<String>,
+    /// Keys of a wrapper object whose array holds the records (default `["Records"]`).
+    #[serde(default)]
+    pub records_keys: Option<Vec<String>>,
+}
+
+/// Extension: a condition under which an event is dropped on purpose.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropRule {
+    pub field: String,
+    /// Drop when the field's value (compared as a string) is one of these.
+    #[serde(default, rename = "in")]
+    pub any_of: Option<Vec<Node>>,
+    /// Drop when the field is absent or null.
+    #[serde(default)]
+    pub missing: bool,
+}
+
+/// A map that keeps file order and turns numeric YAML keys into strings.
+#[derive(Debug, Clone)]
+pub struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OrderedMap<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, T)> = Vec::new();
+                while let Some(KeyString(key)) = map.next_key()? {
+                    if entries.iter().any(|(k, _)| *k == key) {
+                        return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+                    }
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(OrderedMap(entries))
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}

@@ -1,0 +1,283 @@
+//! Typed model of a compiled OCSF schema file (`ocsf-<version>.core.min.json`).
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+/// The base type an attribute's value is coerced to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrType {
+    /// `integer_t` and types derived from it (`port_t`): a signed 32-bit integer.
+    Int,
+    /// `long_t`: a signed 64-bit integer.
+    Long,
+    /// `float_t`.
+    Float,
+    /// `boolean_t`.
+    Bool,
+    /// `string_t` and every type derived from it (`ip_t`, `hostname_t`, ...).
+    String,
+    /// `timestamp_t`: epoch milliseconds.
+    Timestamp,
+    /// `datetime_t`: an RFC 3339 string.
+    Datetime,
+    /// `json_t` and the open `object` object: any JSON value, passed through.
+    Json,
+    /// `object_t` of the named object.
+    Object(String),
+}
+
+/// How strongly the schema asks for an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    Required,
+    Recommended,
+    Optional,
+}
+
+/// An enumeration of integer ids and their captions.
+#[derive(Debug, Clone, Default)]
+pub struct Enum {
+    captions: HashMap<i64, String>,
+}
+
+impl Enum {
+    /// The caption of `id`, if `id` is a member.
+    pub fn caption(&self, id: i64) -> Option<&str> {
+        self.captions.get(&id).map(String::as_str)
+    }
+
+    /// Every member id, sorted.
+    pub fn ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.captions.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// One attribute of a class or object.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub ty: AttrType,
+    /// The OCSF type name as written in the schema (`port_t`, `ip_t`, ...).
+    pub type_name: String,
+    pub is_array: bool,
+    pub requirement: Requirement,
+    pub enumeration: Option<Enum>,
+    /// For an `_id` enum attribute, the attribute holding its caption.
+    pub sibling: Option<String>,
+    pub profiles: Vec<String>,
+    pub deprecated: bool,
+}
+
+/// An OCSF event class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub name: String,
+    pub caption: String,
+    pub uid: i64,
+    pub category_uid: i64,
+    pub category_name: String,
+    pub attributes: HashMap<String, Attribute>,
+}
+
+/// An OCSF object.
+#[derive(Debug, Clone)]
+pub struct ObjectDef {
+    pub name: String,
+    pub caption: String,
+    pub attributes: HashMap<String, Attribute>,
+}
+
+/// One OCSF version's classes and objects.
+#[derive(Debug)]
+pub struct Schema {
+    pub version: String,
+    classes: Vec<Class>,
+    class_by_name: HashMap<String, usize>,
+    class_by_uid: HashMap<i64, usize>,
+    objects: HashMap<String, ObjectDef>,
+}
+
+impl Schema {
+    pub fn class_by_name(&self, name: &str) -> Option<&Class> {
+        self.class_by_name.get(name).map(|&i| &self.classes[i])
+    }
+
+    pub fn class_by_uid(&self, uid: i64) -> Option<&Class> {
+        self.class_by_uid.get(&uid).map(|&i| &self.classes[i])
+    }
+
+    pub fn object(&self, name: &str) -> Option<&ObjectDef> {
+        self.objects.get(name)
+    }
+
+    pub fn classes(&self) -> impl Iterator<Item = &Class> {
+        self.classes.iter()
+    }
+
+    /// Parses a compiled schema file.
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        let raw: RawSchema = serde_json::from_str(text)?;
+        let resolve = |name: &str| -> String {
+            // Follow derived types (`port_t` -> `integer_t`) down to a base type.
+            let mut current = name.to_owned();
+            for _ in 0..8 {
+                match raw.types.get(&current).and_then(|t| t.base.clone()) {
+                    Some(base) => current = base,
+                    None => break,
+                }
+            }
+            current
+        };
+        let convert = |attrs: HashMap<String, RawAttribute>| -> HashMap<String, Attribute> {
+            attrs
+                .into_iter()
+                .map(|(name, a)| {
+                    let base = resolve(&a.ty);
+                    let ty = match (base.as_str(), a.object_type.as_deref()) {
+                        ("object_t", Some("object")) | ("json_t", _) => AttrType::Json,
+                        ("object_t", Some(obj)) => AttrType::Object(obj.to_owned()),
+                        ("integer_t", _) => AttrType::Int,
+                        ("long_t", _) if a.ty == "timestamp_t" => AttrType::Timestamp,
+                        ("long_t", _) => AttrType::Long,
+                        ("float_t", _) => AttrType::Float,
+                        ("boolean_t", _) => AttrType::Bool,
+                        _ if a.ty == "datetime_t" => AttrType::Datetime,
+                        _ => AttrType::String,
+                    };
+                    let enumeration = a.enumeration.map(|e| Enum {
+                        captions: e
+                            .into_iter()
+                            .filter_map(|(k, v)| {
+                                let caption = match v {
+                                    RawEnumValue::Caption(c)
+                                    | RawEnumValue::Detailed { caption: c } => c,
+                                };
+                                k.parse().ok().map(|k| (k, caption))
+                            })
+                            .collect(),
+                    });
+                    let attr = Attribute {
+                        ty,
+                        type_name: a.ty,
+                        is_array: a.is_array,
+                        requirement: a.requirement,
+                        enumeration,
+                        sibling: a.sibling,
+                        profiles: a.profiles,
+                        deprecated: a.deprecated.is_some(),
+                    };
+                    (name, attr)
+                })
+                .collect()
+        };
+        let mut classes = Vec::with_capacity(raw.classes.len());
+        for (name, c) in raw.classes {
+            let category_name = raw
+                .categories
+                .values()
+                .find(|cat| cat.uid == c.category_uid)
+                .map(|cat| cat.caption.clone())
+                .unwrap_or_default();
+            classes.push(Class {
+                name,
+                caption: c.caption,
+                uid: c.uid,
+                category_uid: c.category_uid,
+                category_name,
+                attributes: convert(c.attributes),
+            });
+        }
+        classes.sort_by_key(|c| c.uid);
+        let class_by_name = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        let class_by_uid = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.uid, i))
+            .collect();
+        let objects = raw
+            .objects
+            .into_iter()
+            .map(|(name, o)| {
+                let def = ObjectDef {
+                    name: name.clone(),
+                    caption: o.caption,
+                    attributes: convert(o.attributes),
+                };
+                (name, def)
+            })
+            .collect();
+        Ok(Schema {
+            version: raw.version,
+            classes,
+            class_by_name,
+            class_by_uid,
+            objects,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct RawSchema {
+    version: String,
+    categories: HashMap<String, RawCategory>,
+    types: HashMap<String, RawType>,
+    classes: HashMap<String, RawClass>,
+    objects: HashMap<String, RawObject>,
+}
+
+#[derive(Deserialize)]
+struct RawCategory {
+    uid: i64,
+    caption: String,
+}
+
+#[derive(Deserialize)]
+struct RawType {
+    #[serde(rename = "type")]
+    base: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawClass {
+    caption: String,
+    uid: i64,
+    category_uid: i64,
+    attributes: HashMap<String, RawAttribute>,
+}
+
+#[derive(Deserialize)]
+struct RawObject {
+    caption: String,
+    attributes: HashMap<String, RawAttribute>,
+}
+
+#[derive(Deserialize)]
+struct RawAttribute {
+    #[serde(rename = "type")]
+    ty: String,
+    object_type: Option<String>,
+    #[serde(default)]
+    is_array: bool,
+    requirement: Requirement,
+    #[serde(rename = "enum")]
+    enumeration: Option<HashMap<String, RawEnumValue>>,
+    sibling: Option<String>,
+    #[serde(default)]
+    profiles: Vec<String>,
+    deprecated: Option<serde_json::Value>,
+}
+
+/// 1.8.0 writes deprecated enum members as `{"caption": .., "deprecated": ..}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawEnumValue {
+    Caption(String),
+    Detailed { caption: String },
+}
