@@ -3,5 +3,11 @@
 //!
 //! No I/O runtime and no AWS: the CLI and the Lambda are thin layers over this crate.
 
+pub mod diagnostic;
 pub mod mapping;
+pub mod output;
+pub mod plan;
 pub mod schema;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use plan::{CompileError, Outcome, Plan, Sink, Typed, compile};

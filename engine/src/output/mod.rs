@@ -1,0 +1,5 @@
+//! Writers for evaluated events.
+
+pub mod json;
+
+pub use json::JsonLines;

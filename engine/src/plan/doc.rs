@@ -1,0 +1,448 @@
+//! One event, parsed lazily along the path trie: objects on a mapped path are
+//! descended, every other value is kept as borrowed raw JSON and never parsed.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::trie::{NodeId, ROOT, Trie};
+use super::value::Src;
+
+/// A value inside a parsed event.
+#[derive(Debug, Clone)]
+pub enum Val<'a> {
+    Raw(&'a RawValue),
+    /// Decoded text (values of a `Key: Value` field).
+    Text(Cow<'a, str>),
+    /// A scalar met while descending (the mapping expected an object here).
+    Scalar(Value),
+    /// Index into [`Doc::objects`].
+    Object(u32),
+    /// Index into [`Doc::arrays`].
+    Array(u32),
+}
+
+/// One key of a parsed object, in source order.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub key: Cow<'a, str>,
+    /// The trie node this key leads to, if any path reads it.
+    pub node: Option<NodeId>,
+    pub val: Val<'a>,
+}
+
+/// A parsed event: the values at trie nodes, and the parsed containers in source order.
+#[derive(Debug)]
+pub struct Doc<'a> {
+    pub input: &'a str,
+    slots: Vec<Option<Val<'a>>>,
+    pub objects: Vec<Vec<Entry<'a>>>,
+    pub arrays: Vec<Vec<(Option<NodeId>, Val<'a>)>>,
+    full: std::cell::OnceCell<Option<Value>>,
+}
+
+impl<'a> Doc<'a> {
+    /// Parses `input` along `trie`. The top level must be a JSON object.
+    pub fn parse(input: &'a str, trie: &Trie) -> Result<Self, serde_json::Error> {
+        let mut doc = Doc {
+            input,
+            slots: vec![None; trie.len()],
+            objects: Vec::new(),
+            arrays: Vec::new(),
+            full: std::cell::OnceCell::new(),
+        };
+        let mut de = serde_json::Deserializer::from_str(input);
+        let root = NodeSeed {
+            trie,
+            node: ROOT,
+            doc: &mut doc,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        if !matches!(root, Val::Object(_)) {
+            return Err(de::Error::custom("an event must be a JSON object"));
+        }
+        doc.slots[ROOT as usize] = Some(root);
+        Ok(doc)
+    }
+
+    /// The value at a trie node, if the event has one there.
+    #[inline]
+    pub fn slot(&self, node: NodeId) -> Option<&Val<'a>> {
+        self.slots[node as usize].as_ref()
+    }
+
+    /// The value at a trie node, as a source value. The root reads as the whole input.
+    pub fn src(&self, node: NodeId) -> Option<Src<'_>> {
+        if node == ROOT {
+            return self.full_value().map(Src::Value);
+        }
+        match self.slot(node)? {
+            Val::Raw(r) => Some(Src::Raw(r)),
+            Val::Text(t) => Some(Src::Text(t)),
+            Val::Scalar(v) => Some(Src::Value(v)),
+            // Nodes read as a whole keep their raw text (see `child_value`), so a parsed
+            // container is never the slot of a path's end.
+            Val::Object(_) | Val::Array(_) => None,
+        }
+    }
+
+    /// The whole event as a `serde_json::Value`, parsed on first use (JSONPath queries).
+    pub fn full_value(&self) -> Option<&Value> {
+        self.full
+            .get_or_init(|| serde_json::from_str(self.input).ok())
+            .as_ref()
+    }
+
+    /// Converts a parsed value back to a `serde_json::Value`.
+    pub fn to_value(&self, val: &Val<'a>) -> Value {
+        match val {
+            Val::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+            Val::Text(t) => Value::from(t.as_ref()),
+            Val::Scalar(v) => v.clone(),
+            Val::Object(i) => Value::Object(
+                self.objects[*i as usize]
+                    .iter()
+                    .map(|e| (e.key.to_string(), self.to_value(&e.val)))
+                    .collect(),
+            ),
+            Val::Array(i) => Value::Array(
+                self.arrays[*i as usize]
+                    .iter()
+                    .map(|(_, v)| self.to_value(v))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Parses `Key: Value` lines into entries; lines without `: ` continue the previous value.
+pub fn parse_key_values(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        match line
+            .split_once(": ")
+            .or_else(|| line.strip_suffix(':').map(|k| (k, "")))
+        {
+            Some((k, v)) if !k.is_empty() && !k.contains(['\t']) && !k.starts_with(' ') => {
+                out.push((k.to_owned(), v.to_owned()));
+            }
+            _ => match out.last_mut() {
+                Some((_, v)) if !line.is_empty() => {
+                    v.push('\n');
+                    v.push_str(line);
+                }
+                _ => {}
+            },
+        }
+    }
+    out
+}
+
+struct NodeSeed<'t, 'd, 'a> {
+    trie: &'t Trie,
+    node: NodeId,
+    doc: &'d mut Doc<'a>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for NodeSeed<'_, '_, 'a> {
+    type Value = Val<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Val<'a>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// How the value at a trie node is read.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Kept as raw text: nothing below it is read.
+    Raw,
+    /// Descended: paths continue below it.
+    Descend,
+    /// Read as a whole and descended: keep the raw text, then parse it again.
+    Both,
+}
+
+fn mode(trie: &Trie, node: NodeId) -> Mode {
+    let n = trie.node(node);
+    match (n.has_children() || n.key_values, n.read_whole) {
+        (false, _) => Mode::Raw,
+        (true, false) => Mode::Descend,
+        (true, true) => Mode::Both,
+    }
+}
+
+impl<'a> NodeSeed<'_, '_, 'a> {
+    /// Records the value at `child` (read raw) and returns what its container keeps.
+    fn raw_child<E: de::Error>(
+        &mut self,
+        child: NodeId,
+        mode: Mode,
+        raw: &'a RawValue,
+    ) -> Result<Val<'a>, E> {
+        self.doc.slots[child as usize] = Some(Val::Raw(raw));
+        match mode {
+            Mode::Both => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                NodeSeed {
+                    trie: self.trie,
+                    node: child,
+                    doc: &mut *self.doc,
+                }
+                .deserialize(&mut de)
+                .map_err(E::custom)
+            }
+            Mode::Raw | Mode::Descend => Ok(Val::Raw(raw)),
+        }
+    }
+
+    fn key_values<E: de::Error>(self, text: &str) -> Result<Val<'a>, E> {
+        if !self.trie.node(self.node).key_values {
+            return Ok(Val::Text(Cow::Owned(text.to_owned())));
+        }
+        let entries = parse_key_values(text)
+            .into_iter()
+            .map(|(k, v)| {
+                let node = self.trie.child_key(self.node, &k);
+                let val = Val::Text(Cow::Owned(v));
+                if let Some(n) = node {
+                    self.doc.slots[n as usize] = Some(val.clone());
+                }
+                Entry {
+                    key: Cow::Owned(k),
+                    node,
+                    val,
+                }
+            })
+            .collect();
+        self.doc.objects.push(entries);
+        Ok(Val::Object((self.doc.objects.len() - 1) as u32))
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
+    type Value = Val<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Val<'a>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.0;
+            let child = self.trie.child_key(self.node, &key);
+            let val = match child.map(|c| (c, mode(self.trie, c))) {
+                None => Val::Raw(map.next_value::<&'de RawValue>()?),
+                Some((c, Mode::Descend)) => {
+                    let v = map.next_value_seed(NodeSeed {
+                        trie: self.trie,
+                        node: c,
+                        doc: &mut *self.doc,
+                    })?;
+                    self.doc.slots[c as usize] = Some(v.clone());
+                    v
+                }
+                Some((c, m)) => {
+                    let raw = map.next_value::<&'de RawValue>()?;
+                    self.raw_child(c, m, raw)?
+                }
+            };
+            entries.push(Entry {
+                key,
+                node: child,
+                val,
+            });
+        }
+        self.doc.objects.push(entries);
+        Ok(Val::Object((self.doc.objects.len() - 1) as u32))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Val<'a>, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let child = self.trie.child_index(self.node, items.len());
+            let item = match child.map(|c| (c, mode(self.trie, c))) {
+                None => match seq.next_element::<&'de RawValue>()? {
+                    Some(r) => Val::Raw(r),
+                    None => break,
+                },
+                Some((c, Mode::Descend)) => {
+                    match seq.next_element_seed(NodeSeed {
+                        trie: self.trie,
+                        node: c,
+                        doc: &mut *self.doc,
+                    })? {
+                        Some(v) => {
+                            self.doc.slots[c as usize] = Some(v.clone());
+                            v
+                        }
+                        None => break,
+                    }
+                }
+                Some((c, m)) => match seq.next_element::<&'de RawValue>()? {
+                    Some(raw) => self.raw_child(c, m, raw)?,
+                    None => break,
+                },
+            };
+            items.push((child, item));
+        }
+        self.doc.arrays.push(items);
+        Ok(Val::Array((self.doc.arrays.len() - 1) as u32))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'a>, E> {
+        if self.trie.node(self.node).key_values {
+            return self.key_values(v);
+        }
+        Ok(Val::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<'a>, E> {
+        self.key_values(v)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Val<'a>, E> {
+        Ok(Val::Scalar(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Val<'a>, E> {
+        Ok(Val::Scalar(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Val<'a>, E> {
+        Ok(Val::Scalar(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Val<'a>, E> {
+        Ok(Val::Scalar(Value::from(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Val<'a>, E> {
+        Ok(Val::Scalar(Value::Null))
+    }
+}
+
+/// An object key, borrowed from the input unless it holds escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::path::{SourcePath, parse};
+
+    fn trie(paths: &[&str]) -> (Trie, Vec<NodeId>) {
+        let mut t = Trie::default();
+        let ids = paths
+            .iter()
+            .map(|p| match parse(p).unwrap() {
+                SourcePath::Simple(s) => {
+                    let id = t.insert(&s);
+                    t.nodes[id as usize].read_whole = true;
+                    id
+                }
+                SourcePath::Query { .. } => panic!(),
+            })
+            .collect();
+        (t, ids)
+    }
+
+    fn text(doc: &Doc, id: NodeId) -> Option<String> {
+        doc.src(id).map(|s| s.json_text().into_owned())
+    }
+
+    #[test]
+    fn reads_paths_and_leaves_the_rest_raw() {
+        let (t, ids) = trie(&[
+            "$.a.b",
+            "$.list[1].x",
+            "$.whole",
+            "$.whole.k",
+            "$.missing.z",
+        ]);
+        let input = r#"{"a":{"b":"v","c":[1,2]},"list":[{"x":1},{"x":"two"}],"whole":{"k":3},"other":{"deep":[{}]}}"#;
+        let doc = Doc::parse(input, &t).unwrap();
+        assert_eq!(text(&doc, ids[0]).as_deref(), Some("\"v\""));
+        assert_eq!(text(&doc, ids[1]).as_deref(), Some("\"two\""));
+        assert_eq!(text(&doc, ids[2]).as_deref(), Some(r#"{"k":3}"#));
+        assert_eq!(text(&doc, ids[3]).as_deref(), Some("3"));
+        assert_eq!(text(&doc, ids[4]), None);
+        // Untouched subtrees stay raw, in source order.
+        let root = &doc.objects[0];
+        let keys: Vec<&str> = root.iter().map(|e| e.key.as_ref()).collect();
+        assert_eq!(keys, ["a", "list", "whole", "other"]);
+        assert!(matches!(root[3].val, Val::Raw(r) if r.get() == r#"{"deep":[{}]}"#));
+    }
+
+    #[test]
+    fn index_past_the_end_is_absent() {
+        let (t, ids) = trie(&["$.l[3]"]);
+        let doc = Doc::parse(r#"{"l":[1,2]}"#, &t).unwrap();
+        assert_eq!(text(&doc, ids[0]), None);
+    }
+
+    #[test]
+    fn key_value_fields_are_parsed_into_objects() {
+        let (mut t, ids) = trie(&["$.Description.UtcTime", "$.Description.Image"]);
+        let desc = t.child_key(ROOT, "Description").unwrap();
+        t.nodes[desc as usize].key_values = true;
+        let input = r#"{"Description":"Process Create:\r\nUtcTime: 2023-10-03 23:50:22.438\r\nImage: C:\\a b.exe\r\nCommandLine: x\r\n  continued"}"#;
+        let doc = Doc::parse(input, &t).unwrap();
+        assert_eq!(
+            text(&doc, ids[0]).as_deref(),
+            Some("\"2023-10-03 23:50:22.438\"")
+        );
+        assert_eq!(text(&doc, ids[1]).as_deref(), Some(r#""C:\\a b.exe""#));
+        let kv = parse_key_values("Process Create:\r\nA: 1\r\nB: two: three\r\n  more\r\nEmpty: ");
+        assert_eq!(
+            kv,
+            vec![
+                ("Process Create".into(), String::new()),
+                ("A".into(), "1".into()),
+                ("B".into(), "two: three\n  more".into()),
+                ("Empty".into(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn non_objects_and_malformed_json_are_errors() {
+        let t = Trie::default();
+        assert!(
+            Doc::parse("[1]", &t)
+                .unwrap_err()
+                .to_string()
+                .contains("must be a JSON object")
+        );
+        assert!(Doc::parse(r#"{"a":}"#, &t).is_err());
+        assert!(Doc::parse(r#"{"a":1} x"#, &t).is_err());
+    }
+
+    #[test]
+    fn escaped_keys_still_match() {
+        let (t, ids) = trie(&["$['a\"b']"]);
+        let doc = Doc::parse(r#"{"a\"b":5}"#, &t).unwrap();
+        assert_eq!(text(&doc, ids[0]).as_deref(), Some("5"));
+    }
+}

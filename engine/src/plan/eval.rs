@@ -1,0 +1,345 @@
+//! Evaluation: a pure function of (plan, raw event) that streams typed output into a
+//! [`Sink`], with no intermediate document.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::coerce::coerce;
+use super::doc::{Doc, Val};
+use super::trie::ROOT;
+use super::value::{Scalar, Src, Typed};
+use super::{
+    Consumed, Derived, Expr, Field, Leaf, OutNode, PathRef, Plan, Route, Router, TemplatePart,
+};
+
+/// Receives one event's output, key by key. Objects that receive no key are left out.
+pub trait Sink {
+    fn begin_event(&mut self);
+    fn end_event(&mut self);
+    /// Discards everything written since `begin_event`.
+    fn abort_event(&mut self);
+    fn begin_object(&mut self, key: &str);
+    fn end_object(&mut self);
+    fn value(&mut self, key: &str, value: &Typed<'_>);
+    /// Untyped JSON text, written as it is (the `unmapped` catch-all).
+    fn raw(&mut self, key: &str, json: &str);
+}
+
+/// What became of one input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written to the sink, as an event of this class.
+    Output { class_uid: i64 },
+    /// Dropped on purpose by a rule of the mapping.
+    Dropped,
+    /// No route takes the event; holds the routing value (`None` when absent).
+    Unrouted(Option<String>),
+    /// Malformed, or a value that cannot be coerced; holds the reason.
+    Rejected(String),
+}
+
+/// A value read by an expression.
+enum Got<'x> {
+    Src(Src<'x>),
+    Owned(Value),
+}
+
+impl Plan {
+    /// Maps one raw event (the JSON text of one record) into `sink`.
+    pub fn eval<S: Sink>(&self, record: &str, sink: &mut S) -> Outcome {
+        let doc = match Doc::parse(record, &self.trie) {
+            Ok(doc) => doc,
+            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+        };
+        let ev = Evaluator {
+            plan: self,
+            doc: &doc,
+        };
+        for cond in &self.drops {
+            let value = ev.read(&cond.path);
+            let key = value.as_ref().and_then(Got::key);
+            let hit = match key {
+                None => cond.missing,
+                Some(k) => cond.any_of.iter().any(|v| **v == *k),
+            };
+            if hit {
+                return Outcome::Dropped;
+            }
+        }
+        let route = match &self.router {
+            Router::Single(i) => &self.routes[*i],
+            Router::ByField {
+                path,
+                table,
+                default,
+            } => {
+                let value = ev.read(path);
+                let key = value.as_ref().and_then(Got::key);
+                match key
+                    .as_deref()
+                    .and_then(|k| table.get(k))
+                    .or(default.as_ref())
+                {
+                    Some(i) => &self.routes[*i],
+                    None => return Outcome::Unrouted(key.map(Cow::into_owned)),
+                }
+            }
+        };
+        let (Some(fields), Some(class_uid)) = (&route.fields, route.class_uid) else {
+            return Outcome::Dropped;
+        };
+        let mut memory = vec![None; route.memory];
+        sink.begin_event();
+        match ev.fields(fields, route, &mut memory, sink) {
+            Ok(()) => {
+                sink.end_event();
+                Outcome::Output { class_uid }
+            }
+            Err(reason) => {
+                sink.abort_event();
+                Outcome::Rejected(reason)
+            }
+        }
+    }
+}
+
+struct Evaluator<'e> {
+    plan: &'e Plan,
+    doc: &'e Doc<'e>,
+}
+
+impl<'e> Evaluator<'e> {
+    fn fields<S: Sink>(
+        &self,
+        fields: &'e [Field],
+        route: &Route,
+        memory: &mut [Option<i64>],
+        sink: &mut S,
+    ) -> Result<(), String> {
+        for field in fields {
+            match &field.node {
+                OutNode::Object(children) => {
+                    sink.begin_object(&field.name);
+                    self.fields(children, route, memory, sink)?;
+                    sink.end_object();
+                }
+                OutNode::Leaf(leaf) => {
+                    if let Some(v) = self.leaf(leaf)? {
+                        if let Some(slot) = leaf.remember {
+                            memory[slot as usize] = v.as_int();
+                        }
+                        sink.value(&field.name, &v);
+                    }
+                }
+                OutNode::List { items, .. } => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        match self.item(item, route, memory)? {
+                            Some(Typed::Array(inner)) if !matches!(item, OutNode::Object(_)) => {
+                                out.extend(inner)
+                            }
+                            Some(v) => out.push(v),
+                            None => {}
+                        }
+                    }
+                    if !out.is_empty() {
+                        sink.value(&field.name, &Typed::Array(out));
+                    }
+                }
+                OutNode::Derived { derived, remember } => {
+                    let value = match derived {
+                        Derived::Const(v) => Some(v.clone()),
+                        Derived::Caption { of, captions } => memory[*of as usize]
+                            .and_then(|id| captions.caption(id))
+                            .map(|c| Typed::Str(Cow::Borrowed(c))),
+                        Derived::TypeUid {
+                            class_uid,
+                            activity,
+                        } => memory[*activity as usize].map(|a| Typed::Int(class_uid * 100 + a)),
+                    };
+                    if let Some(v) = value {
+                        if let Some(slot) = remember {
+                            memory[*slot as usize] = v.as_int();
+                        }
+                        sink.value(&field.name, &v);
+                    }
+                }
+                OutNode::Rest => self.rest(route, sink),
+            }
+        }
+        Ok(())
+    }
+
+    /// One item of a list: a leaf, or an object template evaluated to a value.
+    fn item(
+        &self,
+        node: &'e OutNode,
+        route: &Route,
+        memory: &mut [Option<i64>],
+    ) -> Result<Option<Typed<'e>>, String> {
+        match node {
+            OutNode::Leaf(leaf) => self.leaf(leaf),
+            OutNode::Object(fields) => {
+                let mut collect = Collect::default();
+                collect.begin_event();
+                self.fields(fields, route, memory, &mut collect)?;
+                Ok(collect.finish())
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn leaf(&self, leaf: &'e Leaf) -> Result<Option<Typed<'e>>, String> {
+        let Some(got) = self.expr(&leaf.expr) else {
+            return Ok(None);
+        };
+        let coerced = match got {
+            Got::Src(src) => coerce(src, &leaf.target, &self.plan.schema),
+            Got::Owned(v) => coerce(Src::Value(&v), &leaf.target, &self.plan.schema)
+                .map(|t| t.map(Typed::into_owned)),
+        };
+        coerced.map_err(|e| format!("{}: {e}", leaf.attr))
+    }
+
+    fn read(&self, path: &PathRef) -> Option<Got<'e>> {
+        match path {
+            PathRef::Simple(node) => self.doc.src(*node).filter(|s| !s.is_null()).map(Got::Src),
+            PathRef::Query(query) => {
+                let root = self.doc.full_value()?;
+                let found = jsonpath_rust::query::js_path_process(query, root).ok()?;
+                let mut values: Vec<&Value> = found
+                    .into_iter()
+                    .map(|r| r.val())
+                    .filter(|v| !v.is_null())
+                    .collect();
+                match values.len() {
+                    0 => None,
+                    1 => values.pop().map(|v| Got::Src(Src::Value(v))),
+                    _ => Some(Got::Owned(Value::Array(
+                        values.into_iter().cloned().collect(),
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn expr(&self, expr: &'e Expr) -> Option<Got<'e>> {
+        match expr {
+            Expr::Path(p) => self.read(p),
+            Expr::Literal(v) => (!v.is_null()).then_some(Got::Src(Src::Value(v))),
+            Expr::Enum(table) => {
+                let value = self.read(&table.evaluate);
+                let hit = value
+                    .as_ref()
+                    .and_then(Got::key)
+                    .and_then(|k| table.values.get(&*k));
+                match hit.or(table.other.as_ref()) {
+                    Some(e) => self.expr(e),
+                    None => None,
+                }
+            }
+            Expr::Coalesce(items) => items.iter().find_map(|e| self.expr(e)),
+            Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
+            Expr::Template(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        TemplatePart::Text(t) => out.push_str(t),
+                        TemplatePart::Path(p) => {
+                            if let Some(k) = self.read(p).as_ref().and_then(Got::key) {
+                                out.push_str(&k);
+                            }
+                        }
+                    }
+                }
+                Some(Got::Owned(Value::String(out)))
+            }
+        }
+    }
+
+    /// Writes every source field the route does not read, keeping the source structure.
+    fn rest<S: Sink>(&self, route: &Route, sink: &mut S) {
+        let Some(Val::Object(root)) = self.doc.slot(ROOT) else {
+            return;
+        };
+        self.rest_object(*root, route, sink);
+    }
+
+    fn rest_object<S: Sink>(&self, object: u32, route: &Route, sink: &mut S) {
+        for entry in &self.doc.objects[object as usize] {
+            let consumed = entry
+                .node
+                .map_or(Consumed::No, |n| route.consumed[n as usize]);
+            match (consumed, &entry.val) {
+                (Consumed::Whole, _) => {}
+                (Consumed::Partly, Val::Object(child)) => {
+                    sink.begin_object(&entry.key);
+                    self.rest_object(*child, route, sink);
+                    sink.end_object();
+                }
+                (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
+                (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
+            }
+        }
+    }
+}
+
+impl Got<'_> {
+    /// The string a value compares as (routing, enum keys, drop rules, templates).
+    fn key(&self) -> Option<Cow<'_, str>> {
+        let scalar = match self {
+            Got::Src(s) => s.scalar(),
+            Got::Owned(v) => Src::Value(v).scalar(),
+        };
+        match scalar {
+            Scalar::Null => None,
+            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Scalar::Number(n) | Scalar::Str(n) | Scalar::Container(n) => {
+                Some(Cow::Owned(n.into_owned()))
+            }
+        }
+    }
+}
+
+/// A sink that builds a value (objects inside lists); empty objects are left out.
+#[derive(Default)]
+struct Collect<'v> {
+    stack: Vec<(String, Vec<(String, Typed<'v>)>)>,
+}
+
+impl<'v> Collect<'v> {
+    fn finish(mut self) -> Option<Typed<'v>> {
+        let (_, fields) = self.stack.pop()?;
+        (!fields.is_empty()).then_some(Typed::Object(fields))
+    }
+}
+
+impl Sink for Collect<'_> {
+    fn begin_event(&mut self) {
+        self.stack.push((String::new(), Vec::new()));
+    }
+    fn end_event(&mut self) {}
+    fn abort_event(&mut self) {
+        self.stack.clear();
+    }
+    fn begin_object(&mut self, key: &str) {
+        self.stack.push((key.to_owned(), Vec::new()));
+    }
+    fn end_object(&mut self) {
+        if let Some((key, fields)) = self.stack.pop()
+            && !fields.is_empty()
+            && let Some((_, parent)) = self.stack.last_mut()
+        {
+            parent.push((key, Typed::Object(fields)));
+        }
+    }
+    fn value(&mut self, key: &str, value: &Typed<'_>) {
+        if let Some((_, top)) = self.stack.last_mut() {
+            top.push((key.to_owned(), value.clone().into_owned()));
+        }
+    }
+    fn raw(&mut self, key: &str, json: &str) {
+        self.value(key, &Typed::Json(Cow::Owned(json.to_owned())));
+    }
+}

@@ -1,0 +1,160 @@
+//! The compiled, immutable [`Plan`] and its evaluator (the hot path).
+
+mod coerce;
+mod compile;
+mod doc;
+mod eval;
+pub mod time;
+mod trie;
+pub mod value;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use coerce::{Kind, Target};
+pub use compile::{CompileError, compile};
+pub use eval::{Outcome, Sink};
+pub use value::Typed;
+
+use crate::diagnostic::Diagnostic;
+use crate::schema::{Enum, Schema};
+use trie::{NodeId, Trie};
+
+/// A mapping compiled against an OCSF version: everything that does not depend on
+/// the event is resolved here, once. `Send + Sync`, shared by every worker thread.
+#[derive(Debug)]
+pub struct Plan {
+    pub source_name: String,
+    pub ocsf_version: String,
+    /// Wrapper keys whose arrays hold the records (CloudTrail's `Records`).
+    pub records_keys: Vec<String>,
+    /// Warnings found while compiling (errors abort compilation).
+    pub warnings: Vec<Diagnostic>,
+    schema: Arc<Schema>,
+    trie: Trie,
+    drops: Vec<DropCond>,
+    router: Router,
+    routes: Vec<Route>,
+}
+
+impl Plan {
+    /// The classes this plan can produce, by route key.
+    pub fn routes(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
+        self.routes.iter().map(|r| (r.key.as_str(), r.class_uid))
+    }
+}
+
+#[derive(Debug)]
+enum Router {
+    /// Every event takes this route.
+    Single(usize),
+    ByField {
+        path: PathRef,
+        table: HashMap<Box<str>, usize>,
+        default: Option<usize>,
+    },
+}
+
+#[derive(Debug)]
+struct DropCond {
+    path: PathRef,
+    any_of: Vec<Box<str>>,
+    missing: bool,
+}
+
+#[derive(Debug)]
+struct Route {
+    key: String,
+    class_uid: Option<i64>,
+    /// `None` for a route that drops its events on purpose.
+    fields: Option<Vec<Field>>,
+    /// Per trie node: how much of it this route reads (for the `unmapped` catch-all).
+    consumed: Vec<Consumed>,
+    /// Number of remembered integer values the derived fields need.
+    memory: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Consumed {
+    No,
+    /// Some descendant is read.
+    Partly,
+    /// Read as a whole.
+    Whole,
+}
+
+/// An output key and what produces its value.
+#[derive(Debug)]
+struct Field {
+    name: Box<str>,
+    node: OutNode,
+}
+
+#[derive(Debug)]
+enum OutNode {
+    Object(Vec<Field>),
+    Leaf(Leaf),
+    /// A list of items in the mapping (`["$.a", "$.b"]`), flattened into one array.
+    List {
+        items: Vec<OutNode>,
+    },
+    Derived {
+        derived: Derived,
+        remember: Option<u8>,
+    },
+    /// Every source field the route does not read, in source structure.
+    Rest,
+}
+
+#[derive(Debug)]
+struct Leaf {
+    expr: Expr,
+    target: Target,
+    /// Dotted attribute path, for error messages.
+    attr: Box<str>,
+    remember: Option<u8>,
+}
+
+#[derive(Debug)]
+enum Derived {
+    Const(Typed<'static>),
+    /// The caption of a remembered enum id.
+    Caption {
+        of: u8,
+        captions: Enum,
+    },
+    /// `class_uid * 100 + activity_id`.
+    TypeUid {
+        class_uid: i64,
+        activity: u8,
+    },
+}
+
+#[derive(Debug)]
+enum PathRef {
+    Simple(NodeId),
+    Query(Arc<jsonpath_rust::parser::model::JpQuery>),
+}
+
+#[derive(Debug)]
+enum Expr {
+    Path(PathRef),
+    Literal(serde_json::Value),
+    Enum(Box<EnumTable>),
+    Coalesce(Vec<Expr>),
+    Template(Vec<TemplatePart>),
+    WithDefault(Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug)]
+struct EnumTable {
+    evaluate: PathRef,
+    values: HashMap<Box<str>, Expr>,
+    other: Option<Expr>,
+}
+
+#[derive(Debug)]
+enum TemplatePart {
+    Text(String),
+    Path(PathRef),
+}

@@ -1,0 +1,248 @@
+//! Timestamp parsing to epoch milliseconds: ISO 8601 / RFC 3339 (any offset or none),
+//! epoch numbers in any unit, and strftime-style patterns (Python's `%f` included).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// How a timestamp is written in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// ISO 8601 strings, or epoch numbers with the unit guessed from the magnitude.
+    Auto,
+    /// Epoch numbers (or numeric strings) in a fixed unit; `None` guesses the unit.
+    Epoch(Option<EpochUnit>),
+    /// A chrono strftime pattern (translated from Python's dialect).
+    Pattern(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochUnit {
+    Seconds,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl TimeFormat {
+    /// Parses a format name: `auto`, `iso8601`/`rfc3339`, `epoch`, `epoch_s`, `epoch_ms`,
+    /// `epoch_us`, `epoch_ns`, or a strftime pattern containing `%`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "auto" | "iso8601" | "rfc3339" => TimeFormat::Auto,
+            "epoch" => TimeFormat::Epoch(None),
+            "epoch_s" | "epoch_seconds" => TimeFormat::Epoch(Some(EpochUnit::Seconds)),
+            "epoch_ms" | "epoch_millis" => TimeFormat::Epoch(Some(EpochUnit::Millis)),
+            "epoch_us" | "epoch_micros" => TimeFormat::Epoch(Some(EpochUnit::Micros)),
+            "epoch_ns" | "epoch_nanos" => TimeFormat::Epoch(Some(EpochUnit::Nanos)),
+            p if p.contains('%') => {
+                let pattern = translate_python_pattern(p);
+                // Reject patterns chrono cannot parse at all, at compile time.
+                if chrono::format::StrftimeItems::new(&pattern)
+                    .any(|i| matches!(i, chrono::format::Item::Error))
+                {
+                    return Err(format!("invalid time pattern `{p}`"));
+                }
+                TimeFormat::Pattern(pattern)
+            }
+            other => {
+                return Err(format!(
+                    "unknown time format `{other}` (expected auto, iso8601, epoch, epoch_s, epoch_ms, epoch_us, epoch_ns or a %-pattern)"
+                ));
+            }
+        })
+    }
+
+    /// Converts a number (epoch) to milliseconds.
+    pub fn number_to_millis(&self, n: f64) -> Result<i64, String> {
+        let unit = match self {
+            TimeFormat::Epoch(Some(u)) => *u,
+            _ => guess_unit(n.abs()),
+        };
+        let ms = match unit {
+            EpochUnit::Seconds => n * 1e3,
+            EpochUnit::Millis => n,
+            EpochUnit::Micros => n / 1e3,
+            EpochUnit::Nanos => n / 1e6,
+        };
+        if ms.is_finite() && ms.abs() < 9.2e18 {
+            Ok(ms.floor() as i64)
+        } else {
+            Err("epoch value out of range".into())
+        }
+    }
+
+    /// Converts a string to epoch milliseconds.
+    pub fn str_to_millis(&self, s: &str) -> Result<i64, String> {
+        let s = s.trim();
+        match self {
+            TimeFormat::Pattern(p) => parse_pattern(s, p),
+            TimeFormat::Epoch(_) => s
+                .parse::<f64>()
+                .map_err(|_| "not an epoch number".to_owned())
+                .and_then(|n| self.number_to_millis(n)),
+            TimeFormat::Auto => match s.parse::<f64>() {
+                Ok(n) => self.number_to_millis(n),
+                Err(_) => parse_iso8601(s),
+            },
+        }
+    }
+}
+
+/// Seconds until 5138 AD, then milliseconds, microseconds, nanoseconds.
+fn guess_unit(n: f64) -> EpochUnit {
+    if n < 1e11 {
+        EpochUnit::Seconds
+    } else if n < 1e14 {
+        EpochUnit::Millis
+    } else if n < 1e17 {
+        EpochUnit::Micros
+    } else {
+        EpochUnit::Nanos
+    }
+}
+
+/// Python's `%f` reads 1-6 fraction digits; chrono's `%.f` reads the dot and any digits.
+fn translate_python_pattern(p: &str) -> String {
+    p.replace(".%f", "%.f").replace(",%f", "%.f")
+}
+
+fn parse_pattern(s: &str, pattern: &str) -> Result<i64, String> {
+    let has_zone = pattern.contains("%z")
+        || pattern.contains("%:z")
+        || pattern.contains("%#z")
+        || pattern.contains("%Z");
+    if has_zone && let Ok(dt) = DateTime::parse_from_str(s, pattern) {
+        return Ok(dt.timestamp_millis());
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, pattern) {
+        return Ok(dt.and_utc().timestamp_millis());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, pattern) {
+        return Ok(d.and_time(NaiveTime::MIN).and_utc().timestamp_millis());
+    }
+    Err(format!("does not match the time pattern `{pattern}`"))
+}
+
+/// ISO 8601 date-times: `T`, `t` or space between date and time, optional fraction,
+/// and `Z`, `+hh:mm`, `+hhmm`, `+hh` or no offset (UTC). A bare date is midnight UTC.
+pub fn parse_iso8601(s: &str) -> Result<i64, String> {
+    let err = || "not an ISO 8601 timestamp".to_owned();
+    if s.len() == 10 {
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| err())?;
+        return Ok(d.and_time(NaiveTime::MIN).and_utc().timestamp_millis());
+    }
+    if s.len() < 19 {
+        return Err(err());
+    }
+    let (main, offset_secs) = split_offset(s).ok_or_else(err)?;
+    let bytes = main.as_bytes();
+    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+        return Err(err());
+    }
+    let date = NaiveDate::parse_from_str(&main[..10], "%Y-%m-%d").map_err(|_| err())?;
+    let time = NaiveTime::parse_from_str(&main[11..], "%H:%M:%S%.f").map_err(|_| err())?;
+    let utc = date.and_time(time).and_utc().timestamp_millis();
+    Ok(utc - i64::from(offset_secs) * 1000)
+}
+
+/// Splits a trailing zone designator off; returns the rest and the offset in seconds.
+fn split_offset(s: &str) -> Option<(&str, i32)> {
+    if let Some(rest) = s.strip_suffix(['Z', 'z']) {
+        return Some((rest, 0));
+    }
+    // The zone starts at the last '+' or '-' after the time part (index > 10).
+    let idx = s.rfind(['+', '-']).filter(|&i| i > 10);
+    let Some(i) = idx else { return Some((s, 0)) };
+    let zone = &s[i + 1..];
+    let digits: String = zone.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let sign = if s.as_bytes()[i] == b'-' { -1 } else { 1 };
+    Some((&s[..i], sign * (h * 3600 + m * 60)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_601_587_565_007; // 2020-10-01T21:26:05.007Z
+
+    #[test]
+    fn iso8601_with_any_offset_or_none() {
+        for s in [
+            "2020-10-01T21:26:05.007Z",
+            "2020-10-01T21:26:05.007515+0000",
+            "2020-10-01T21:26:05.007+00:00",
+            "2020-10-01 21:26:05.007",
+            "2020-10-01t21:26:05.007z",
+            "2020-10-01T23:26:05.007+02:00",
+            "2020-10-01T19:26:05.007-0200",
+            "2020-10-01T23:26:05.007+02",
+        ] {
+            assert_eq!(TimeFormat::Auto.str_to_millis(s), Ok(T), "{s}");
+        }
+        assert_eq!(
+            TimeFormat::Auto.str_to_millis("2020-10-01"),
+            Ok(1_601_510_400_000)
+        );
+    }
+
+    #[test]
+    fn bad_iso8601_is_an_error() {
+        for s in [
+            "2020-13-01T00:00:00Z",
+            "yesterday",
+            "2020-10-01T21:26:05+25:00",
+            "2020-10-01X21:26:05",
+        ] {
+            assert!(TimeFormat::Auto.str_to_millis(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn epoch_units_by_name_and_by_magnitude() {
+        let auto = TimeFormat::Epoch(None);
+        assert_eq!(auto.str_to_millis("1601587565"), Ok(1_601_587_565_000));
+        assert_eq!(auto.number_to_millis(1_601_587_565_007.0), Ok(T));
+        assert_eq!(auto.number_to_millis(1_601_587_565_007_000.0), Ok(T));
+        assert_eq!(auto.number_to_millis(1.601_587_565_007e18), Ok(T));
+        assert_eq!(
+            auto.number_to_millis(1_601_587_565.25),
+            Ok(1_601_587_565_250)
+        );
+        let ms = TimeFormat::parse("epoch_ms").unwrap();
+        assert_eq!(ms.number_to_millis(5.0), Ok(5));
+        assert_eq!(
+            TimeFormat::parse("epoch_s").unwrap().str_to_millis("5"),
+            Ok(5000)
+        );
+        assert!(auto.str_to_millis("12ab").is_err());
+    }
+
+    #[test]
+    fn python_style_patterns() {
+        let sysmon = TimeFormat::parse("%Y-%m-%d %H:%M:%S.%f").unwrap();
+        assert_eq!(sysmon.str_to_millis("2020-10-01 21:26:05.007"), Ok(T));
+        let alb = TimeFormat::parse("%Y-%m-%dT%H:%M:%S.%fZ").unwrap();
+        assert_eq!(alb.str_to_millis("2020-10-01T21:26:05.007123Z"), Ok(T));
+        let apache = TimeFormat::parse("%d/%b/%Y:%H:%M:%S %z").unwrap();
+        assert_eq!(
+            apache.str_to_millis("01/Oct/2020:23:26:05 +0200"),
+            Ok(T - 7)
+        );
+        assert!(sysmon.str_to_millis("01/10/2020").is_err());
+        assert!(TimeFormat::parse("fortnightly").is_err());
+        assert!(TimeFormat::parse("%Q").is_err());
+    }
+}
