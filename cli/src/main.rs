@@ -1,1 +1,48 @@
-fn main() {}
+//! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
+
+mod transform;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    name = "ocsfmap",
+    version,
+    about = "Map raw security logs to OCSF with declarative mapping files"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Transform raw events into OCSF events (JSON lines).
+    Transform(transform::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Transform(args) => transform::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe downstream (`| head`) ends the run quietly.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("ocsfmap: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -4,9 +4,11 @@
 //! No I/O runtime and no AWS: the CLI and the Lambda are thin layers over this crate.
 
 pub mod diagnostic;
+pub mod input;
 pub mod mapping;
 pub mod output;
 pub mod plan;
+pub mod run;
 pub mod schema;
 
 pub use diagnostic::{Diagnostic, Severity};

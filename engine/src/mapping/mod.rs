@@ -6,5 +6,7 @@ pub mod node;
 pub mod path;
 
 pub use load::{LoadError, Syntax, load_file, parse_str};
-pub use model::{DropRule, InputSpec, MappingFile, RouteSpec, SourceEvents, TimestampSpec};
+pub use model::{
+    DropRule, InputSpec, MappingFile, OnTypeError, RouteSpec, SourceEvents, TimestampSpec,
+};
 pub use node::Node;

@@ -47,6 +47,21 @@ pub struct SourceEvents {
     /// Extension: events to drop on purpose, before routing.
     #[serde(default)]
     pub drop: Vec<DropRule>,
+    /// Extension: what a value that cannot be coerced to its attribute's type does.
+    #[serde(default)]
+    pub on_type_error: OnTypeError,
+}
+
+/// What a value that cannot be coerced to its attribute's type does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnTypeError {
+    /// The event is rejected, with the attribute and the value in the reason.
+    #[default]
+    Reject,
+    /// The value moves to `unmapped` under its attribute path (`unmapped["actor.process"]`)
+    /// and the event is kept.
+    Unmapped,
 }
 
 /// The published `timestamp` block: the event time's field and its format.

@@ -278,18 +278,18 @@ mod tests {
         coerce(Src::Value(v), &Target { kind, array }, &schema).map(|o| o.map(Typed::into_owned))
     }
 
-    fn ok(v: Value, kind: Kind) -> Typed<'static> {
-        run(&v, kind, false).unwrap().unwrap()
+    fn ok(v: &Value, kind: Kind) -> Typed<'static> {
+        run(v, kind, false).unwrap().unwrap()
     }
 
     #[test]
     fn integers_from_numbers_and_strings_with_range_checks() {
-        assert_eq!(ok(json!("1128"), Kind::Int), Typed::Int(1128));
-        assert_eq!(ok(json!(" 42 "), Kind::Int), Typed::Int(42));
-        assert_eq!(ok(json!(7.0), Kind::Int), Typed::Int(7));
-        assert_eq!(ok(json!("0x1F"), Kind::Long), Typed::Int(31));
+        assert_eq!(ok(&json!("1128"), Kind::Int), Typed::Int(1128));
+        assert_eq!(ok(&json!(" 42 "), Kind::Int), Typed::Int(42));
+        assert_eq!(ok(&json!(7.0), Kind::Int), Typed::Int(7));
+        assert_eq!(ok(&json!("0x1F"), Kind::Long), Typed::Int(31));
         assert_eq!(
-            ok(json!(1_770_453_319_291_727_i64), Kind::Long),
+            ok(&json!(1_770_453_319_291_727_i64), Kind::Long),
             Typed::Int(1_770_453_319_291_727)
         );
         let err = run(&json!(1_770_453_319_291_727_i64), Kind::Int, false).unwrap_err();
@@ -302,14 +302,14 @@ mod tests {
 
     #[test]
     fn booleans_floats_and_strings() {
-        assert_eq!(ok(json!("true"), Kind::Bool), Typed::Bool(true));
-        assert_eq!(ok(json!("FALSE"), Kind::Bool), Typed::Bool(false));
-        assert_eq!(ok(json!(1), Kind::Bool), Typed::Bool(true));
+        assert_eq!(ok(&json!("true"), Kind::Bool), Typed::Bool(true));
+        assert_eq!(ok(&json!("FALSE"), Kind::Bool), Typed::Bool(false));
+        assert_eq!(ok(&json!(1), Kind::Bool), Typed::Bool(true));
         assert!(run(&json!("yes please"), Kind::Bool, false).is_err());
-        assert_eq!(ok(json!("0.25"), Kind::Float), Typed::Float(0.25));
-        assert_eq!(ok(json!(3), Kind::Float), Typed::Float(3.0));
-        assert_eq!(ok(json!(16463), Kind::Str), Typed::Str("16463".into()));
-        assert_eq!(ok(json!(false), Kind::Str), Typed::Str("false".into()));
+        assert_eq!(ok(&json!("0.25"), Kind::Float), Typed::Float(0.25));
+        assert_eq!(ok(&json!(3), Kind::Float), Typed::Float(3.0));
+        assert_eq!(ok(&json!(16463), Kind::Str), Typed::Str("16463".into()));
+        assert_eq!(ok(&json!(false), Kind::Str), Typed::Str("false".into()));
         let err = run(&json!({"a": 1}), Kind::Str, false).unwrap_err();
         assert_eq!(err, r#"cannot convert {"a":1} to string_t"#);
     }
@@ -318,20 +318,20 @@ mod tests {
     fn timestamps_become_epoch_millis_and_datetimes_rfc3339() {
         let ts = Kind::Timestamp(TimeFormat::Auto);
         assert_eq!(
-            ok(json!("2020-10-01T21:26:05.007515+0000"), ts.clone()),
+            ok(&json!("2020-10-01T21:26:05.007515+0000"), ts.clone()),
             Typed::Int(1_601_587_565_007)
         );
         assert_eq!(
-            ok(json!(1_601_587_565), ts.clone()),
+            ok(&json!(1_601_587_565), ts.clone()),
             Typed::Int(1_601_587_565_000)
         );
         assert_eq!(
-            ok(json!("1601587565007"), ts.clone()),
+            ok(&json!("1601587565007"), ts.clone()),
             Typed::Int(1_601_587_565_007)
         );
         assert!(run(&json!("not a time"), ts, false).is_err());
         assert_eq!(
-            ok(json!(1_601_587_565_007_i64), Kind::Datetime),
+            ok(&json!(1_601_587_565_007_i64), Kind::Datetime),
             Typed::Str("2020-10-01T21:26:05.007Z".into())
         );
         assert!(run(&json!("Tuesday"), Kind::Datetime, false).is_err());
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn objects_are_coerced_attribute_by_attribute() {
         let v = json!({"ip": "10.0.0.1", "port": "443"});
-        let t = ok(v, Kind::Object("network_endpoint".into()));
+        let t = ok(&v, Kind::Object("network_endpoint".into()));
         assert_eq!(
             t,
             Typed::Object(vec![

@@ -191,7 +191,8 @@ impl<'s> Compiler<'s> {
             self.reads.clear();
             self.memory = 0;
             let rest = spec.unmapped_rest.unwrap_or(src.unmapped_rest);
-            routes.push(self.route(key, spec, &ptr, version, rest));
+            let moved = src.on_type_error == crate::mapping::OnTypeError::Unmapped;
+            routes.push(self.route(key, spec, &ptr, version, rest, moved));
             route_reads.push(std::mem::take(&mut self.reads));
         }
         let router = self.router(src, root, &routes);
@@ -226,6 +227,7 @@ impl<'s> Compiler<'s> {
             drops,
             router,
             routes,
+            on_type_error: src.on_type_error,
         }
     }
 
@@ -284,6 +286,7 @@ impl<'s> Compiler<'s> {
         ptr: &str,
         version: &str,
         rest: bool,
+        moved: bool,
     ) -> Route {
         let mut route = Route {
             key: key.to_owned(),
@@ -374,26 +377,40 @@ impl<'s> Compiler<'s> {
         }
         self.derive_captions(&class.attributes, &mut fields);
 
-        if !relocated.is_empty() || rest {
+        if !relocated.is_empty() || rest || moved {
+            // `unmapped` goes last: values moved there at run time are known by then.
             let unmapped = match fields.iter().position(|f| &*f.name == "unmapped") {
-                Some(i) => i,
-                None => {
-                    fields.push(Field {
-                        name: "unmapped".into(),
-                        node: OutNode::Object(Vec::new()),
-                    });
-                    fields.len() - 1
-                }
+                Some(i) => fields.remove(i),
+                None => Field {
+                    name: "unmapped".into(),
+                    node: OutNode::Object(Vec::new()),
+                },
             };
-            if let OutNode::Object(children) = &mut fields[unmapped].node {
-                children.extend(relocated);
-                if rest {
-                    children.push(Field {
-                        name: "".into(),
-                        node: OutNode::Rest,
-                    });
-                }
+            let mut children = match unmapped.node {
+                OutNode::Object(children) => children,
+                // `unmapped` given as one path: keep it, under its own name.
+                other => vec![Field {
+                    name: "unmapped".into(),
+                    node: other,
+                }],
+            };
+            children.extend(relocated);
+            if rest {
+                children.push(Field {
+                    name: "".into(),
+                    node: OutNode::Rest,
+                });
             }
+            if moved {
+                children.push(Field {
+                    name: "".into(),
+                    node: OutNode::Moved,
+                });
+            }
+            fields.push(Field {
+                name: "unmapped".into(),
+                node: OutNode::Object(children),
+            });
         }
         route.fields = Some(fields);
         route.memory = self.memory;
@@ -898,9 +915,10 @@ impl<'s> Compiler<'s> {
 
     /// Gives a field's value a memory slot, so a derived field can read it.
     fn remember(&mut self, node: &mut OutNode) -> u8 {
-        let slot = match node {
-            OutNode::Leaf(Leaf { remember, .. }) | OutNode::Derived { remember, .. } => remember,
-            _ => unreachable!("only leaves and derived fields are remembered"),
+        let (OutNode::Leaf(Leaf { remember: slot, .. }) | OutNode::Derived { remember: slot, .. }) =
+            node
+        else {
+            unreachable!("only leaves and derived fields are remembered")
         };
         *slot.get_or_insert_with(|| {
             self.memory += 1;

@@ -201,9 +201,10 @@ impl<'a> NodeSeed<'_, '_, 'a> {
         }
     }
 
-    fn key_values<E: de::Error>(self, text: &str) -> Result<Val<'a>, E> {
+    /// A string met while descending: parsed when the node holds `Key: Value` lines.
+    fn key_values(self, text: &str) -> Val<'a> {
         if !self.trie.node(self.node).key_values {
-            return Ok(Val::Text(Cow::Owned(text.to_owned())));
+            return Val::Text(Cow::Owned(text.to_owned()));
         }
         let entries = parse_key_values(text)
             .into_iter()
@@ -221,7 +222,7 @@ impl<'a> NodeSeed<'_, '_, 'a> {
             })
             .collect();
         self.doc.objects.push(entries);
-        Ok(Val::Object((self.doc.objects.len() - 1) as u32))
+        Val::Object((self.doc.objects.len() - 1) as u32)
     }
 }
 
@@ -298,12 +299,12 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'a>, E> {
         if self.trie.node(self.node).key_values {
-            return self.key_values(v);
+            return Ok(self.key_values(v));
         }
         Ok(Val::Text(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<'a>, E> {
-        self.key_values(v)
+        Ok(self.key_values(v))
     }
     fn visit_bool<E>(self, v: bool) -> Result<Val<'a>, E> {
         Ok(Val::Scalar(Value::Bool(v)))

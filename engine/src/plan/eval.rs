@@ -91,7 +91,11 @@ impl Plan {
         };
         let mut memory = vec![None; route.memory];
         sink.begin_event();
-        match ev.fields(fields, route, &mut memory, sink) {
+        let mut state = State {
+            memory: &mut memory,
+            moved: Vec::new(),
+        };
+        match ev.fields(fields, route, &mut state, sink) {
             Ok(()) => {
                 sink.end_event();
                 Outcome::Output { class_uid }
@@ -104,6 +108,14 @@ impl Plan {
     }
 }
 
+/// Per-event state of the walk over the output template.
+struct State<'m, 'e> {
+    /// Remembered enum ids and type uids, for derived captions.
+    memory: &'m mut [Option<i64>],
+    /// Values that could not be coerced, moved to `unmapped`: (attribute path, JSON).
+    moved: Vec<(&'e str, std::borrow::Cow<'e, str>)>,
+}
+
 struct Evaluator<'e> {
     plan: &'e Plan,
     doc: &'e Doc<'e>,
@@ -114,20 +126,20 @@ impl<'e> Evaluator<'e> {
         &self,
         fields: &'e [Field],
         route: &Route,
-        memory: &mut [Option<i64>],
+        state: &mut State<'_, 'e>,
         sink: &mut S,
     ) -> Result<(), String> {
         for field in fields {
             match &field.node {
                 OutNode::Object(children) => {
                     sink.begin_object(&field.name);
-                    self.fields(children, route, memory, sink)?;
+                    self.fields(children, route, state, sink)?;
                     sink.end_object();
                 }
                 OutNode::Leaf(leaf) => {
-                    if let Some(v) = self.leaf(leaf)? {
+                    if let Some(v) = self.leaf_or_move(leaf, state)? {
                         if let Some(slot) = leaf.remember {
-                            memory[slot as usize] = v.as_int();
+                            state.memory[slot as usize] = v.as_int();
                         }
                         sink.value(&field.name, &v);
                     }
@@ -135,9 +147,9 @@ impl<'e> Evaluator<'e> {
                 OutNode::List { items, .. } => {
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
-                        match self.item(item, route, memory)? {
+                        match self.item(item, route, state)? {
                             Some(Typed::Array(inner)) if !matches!(item, OutNode::Object(_)) => {
-                                out.extend(inner)
+                                out.extend(inner);
                             }
                             Some(v) => out.push(v),
                             None => {}
@@ -150,22 +162,28 @@ impl<'e> Evaluator<'e> {
                 OutNode::Derived { derived, remember } => {
                     let value = match derived {
                         Derived::Const(v) => Some(v.clone()),
-                        Derived::Caption { of, captions } => memory[*of as usize]
+                        Derived::Caption { of, captions } => state.memory[*of as usize]
                             .and_then(|id| captions.caption(id))
                             .map(|c| Typed::Str(Cow::Borrowed(c))),
                         Derived::TypeUid {
                             class_uid,
                             activity,
-                        } => memory[*activity as usize].map(|a| Typed::Int(class_uid * 100 + a)),
+                        } => state.memory[*activity as usize]
+                            .map(|a| Typed::Int(class_uid * 100 + a)),
                     };
                     if let Some(v) = value {
                         if let Some(slot) = remember {
-                            memory[*slot as usize] = v.as_int();
+                            state.memory[*slot as usize] = v.as_int();
                         }
                         sink.value(&field.name, &v);
                     }
                 }
                 OutNode::Rest => self.rest(route, sink),
+                OutNode::Moved => {
+                    for (attr, json) in state.moved.drain(..) {
+                        sink.raw(attr, &json);
+                    }
+                }
             }
         }
         Ok(())
@@ -176,17 +194,39 @@ impl<'e> Evaluator<'e> {
         &self,
         node: &'e OutNode,
         route: &Route,
-        memory: &mut [Option<i64>],
+        state: &mut State<'_, 'e>,
     ) -> Result<Option<Typed<'e>>, String> {
         match node {
-            OutNode::Leaf(leaf) => self.leaf(leaf),
+            OutNode::Leaf(leaf) => self.leaf_or_move(leaf, state),
             OutNode::Object(fields) => {
                 let mut collect = Collect::default();
                 collect.begin_event();
-                self.fields(fields, route, memory, &mut collect)?;
+                self.fields(fields, route, state, &mut collect)?;
                 Ok(collect.finish())
             }
             _ => Ok(None),
+        }
+    }
+
+    /// Evaluates a leaf; under `on_type_error: unmapped` a value that cannot be coerced
+    /// is moved aside instead of failing the event.
+    fn leaf_or_move(
+        &self,
+        leaf: &'e Leaf,
+        state: &mut State<'_, 'e>,
+    ) -> Result<Option<Typed<'e>>, String> {
+        match self.leaf(leaf) {
+            Err(_) if self.plan.on_type_error == crate::mapping::OnTypeError::Unmapped => {
+                if let Some(got) = self.expr(&leaf.expr) {
+                    let json = match got {
+                        Got::Src(src) => src.json_text(),
+                        Got::Owned(v) => std::borrow::Cow::Owned(v.to_string()),
+                    };
+                    state.moved.push((&leaf.attr, json));
+                }
+                Ok(None)
+            }
+            other => other,
         }
     }
 
@@ -210,7 +250,7 @@ impl<'e> Evaluator<'e> {
                 let found = jsonpath_rust::query::js_path_process(query, root).ok()?;
                 let mut values: Vec<&Value> = found
                     .into_iter()
-                    .map(|r| r.val())
+                    .map(jsonpath_rust::query::QueryRef::val)
                     .filter(|v| !v.is_null())
                     .collect();
                 match values.len() {

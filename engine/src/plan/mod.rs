@@ -35,6 +35,7 @@ pub struct Plan {
     drops: Vec<DropCond>,
     router: Router,
     routes: Vec<Route>,
+    on_type_error: crate::mapping::OnTypeError,
 }
 
 impl Plan {
@@ -104,6 +105,8 @@ enum OutNode {
     },
     /// Every source field the route does not read, in source structure.
     Rest,
+    /// Values that could not be coerced, under their attribute paths (`on_type_error: unmapped`).
+    Moved,
 }
 
 #[derive(Debug)]

@@ -46,18 +46,17 @@ impl Trie {
                 Segment::Key(k) => self.child_key(node, k),
                 Segment::Index(i) => self.child_index(node, *i),
             };
-            node = match existing {
-                Some(n) => n,
-                None => {
-                    let id = NodeId::try_from(self.nodes.len()).expect("fewer than 2^32 paths");
-                    self.nodes.push(TrieNode::default());
-                    let parent = &mut self.nodes[node as usize];
-                    match seg {
-                        Segment::Key(k) => parent.key_children.push((k.as_str().into(), id)),
-                        Segment::Index(i) => parent.index_children.push((*i, id)),
-                    }
-                    id
+            node = if let Some(n) = existing {
+                n
+            } else {
+                let id = NodeId::try_from(self.nodes.len()).expect("fewer than 2^32 paths");
+                self.nodes.push(TrieNode::default());
+                let parent = &mut self.nodes[node as usize];
+                match seg {
+                    Segment::Key(k) => parent.key_children.push((k.as_str().into(), id)),
+                    Segment::Index(i) => parent.index_children.push((*i, id)),
                 }
+                id
             };
         }
         node

@@ -1,0 +1,210 @@
+//! `ocsfmap transform`: inputs -> mapping -> JSON lines, with rejects and stats.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use ocsfmap_engine::run::{self, Input, Outputs, SetAside, Stats};
+use ocsfmap_engine::{Plan, mapping};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Mapping file (JSON or YAML).
+    #[arg(long, short, value_name = "FILE")]
+    mapping: PathBuf,
+    /// Input files (JSON lines, JSON documents or arrays, gzip or not); `-` or none reads stdin.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Write events here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write one JSON line per rejected or unrouted record here (input, line, reason, raw record).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Write the run's counts here as JSON.
+    #[arg(long, value_name = "FILE")]
+    stats: Option<PathBuf>,
+    /// Worker threads (default: all cores; 1 runs in the calling thread).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Parse this string field's `Key: Value` lines into an object before mapping
+    /// (for published mappings whose preprocessor did so). Repeatable.
+    #[arg(long = "key-value-field", value_name = "PATH")]
+    key_value_fields: Vec<String>,
+    /// What a value that cannot be coerced to its attribute's type does: `reject` the
+    /// event (default), or move the value to `unmapped` and keep the event.
+    #[arg(long, value_name = "POLICY", value_parser = ["reject", "unmapped"])]
+    on_type_error: Option<String>,
+}
+
+/// Compiles a mapping file, printing its warnings; errors are returned.
+pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
+    let mut file = mapping::load_file(path)?;
+    let src = &mut file.custom_source_events;
+    src.input
+        .key_value_fields
+        .extend(args.key_value_fields.iter().cloned());
+    match args.on_type_error.as_deref() {
+        Some("reject") => src.on_type_error = mapping::OnTypeError::Reject,
+        Some("unmapped") => src.on_type_error = mapping::OnTypeError::Unmapped,
+        _ => {}
+    }
+    let name = path.display();
+    match ocsfmap_engine::compile(&file) {
+        Ok(plan) => {
+            for w in &plan.warnings {
+                eprintln!("{name}: {w}");
+            }
+            Ok(plan)
+        }
+        Err(e) => {
+            for d in &e.diagnostics {
+                eprintln!("{name}: {d}");
+            }
+            let errors = e
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == ocsfmap_engine::Severity::Error)
+                .count();
+            bail!("{name}: the mapping has {errors} error(s)");
+        }
+    }
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let plan = load_plan(&args.mapping, args)?;
+    let inputs = open_inputs(&args.inputs)?;
+
+    let mut events: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
+        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    };
+    let mut rejects = args
+        .rejects
+        .as_ref()
+        .map(|p| create(p).map(BufWriter::new))
+        .transpose()?;
+    let mut set_aside = |item: &SetAside| -> io::Result<()> {
+        if let Some(w) = rejects.as_mut() {
+            serde_json::to_writer(&mut *w, item)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    let bar = progress_bar();
+    let mut progress = |records: u64, bytes: u64| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "{records} records, {:.1} MB read",
+                bytes as f64 / 1e6
+            ));
+        }
+    };
+
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let pool = if threads > 1 {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("cannot start worker threads")?,
+        )
+    } else {
+        None
+    };
+    let started = Instant::now();
+    let stats = run::run(
+        &plan,
+        inputs,
+        pool.as_ref(),
+        &mut Outputs {
+            events: &mut events,
+            set_aside: &mut set_aside,
+            progress: &mut progress,
+        },
+    )?;
+    events.flush()?;
+    drop(events);
+    if let Some(mut w) = rejects.take() {
+        w.flush()?;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = &args.stats {
+        let mut w = create(path)?;
+        serde_json::to_writer(&mut w, &stats)?;
+        w.write_all(b"\n")?;
+    }
+    eprintln!("{}", summary(&stats, started.elapsed()));
+    Ok(if stats.rejected + stats.unrouted > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary(s: &Stats, elapsed: std::time::Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        s.input as f64 / secs
+    } else {
+        0.0
+    };
+    format!(
+        "ocsfmap: {} records: {} output, {} dropped, {} rejected, {} unrouted ({secs:.2}s, {rate:.0} records/s)",
+        s.input, s.output, s.dropped, s.rejected, s.unrouted
+    )
+}
+
+fn create(path: &PathBuf) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}
+
+fn open_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    if paths.is_empty() {
+        return Ok(vec![Input {
+            name: "-".into(),
+            reader: Box::new(io::stdin()),
+        }]);
+    }
+    paths
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                return Ok(Input {
+                    name: "-".into(),
+                    reader: Box::new(io::stdin()),
+                });
+            }
+            let file = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            Ok(Input {
+                name: p.display().to_string(),
+                reader: Box::new(file),
+            })
+        })
+        .collect()
+}
+
+/// A progress line on a terminal (records and bytes so far); nothing when stderr is
+/// redirected. Inputs may be compressed or streamed, so there is no honest total.
+fn progress_bar() -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}

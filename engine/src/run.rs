@@ -1,0 +1,237 @@
+//! Running a plan over inputs: records are read in batches, evaluated on a thread
+//! pool, and written in input order. Every record ends up counted exactly once.
+
+use std::io::{self, Read, Write};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::input::{Found, Position, RecordReader};
+use crate::output::JsonLines;
+use crate::plan::{Outcome, Plan};
+
+/// Records per batch handed to the pool, and bytes after which a batch is cut early.
+const BATCH_RECORDS: usize = 8192;
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Per-run counts. Always `input == output + dropped + rejected + unrouted`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub input: u64,
+    pub output: u64,
+    pub dropped: u64,
+    pub rejected: u64,
+    pub unrouted: u64,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.input += other.input;
+        self.output += other.output;
+        self.dropped += other.dropped;
+        self.rejected += other.rejected;
+        self.unrouted += other.unrouted;
+    }
+}
+
+/// A record that was not output: rejected (with the reason) or unrouted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetAside {
+    /// The input's name (a path, or `-` for stdin).
+    pub input: String,
+    pub line: u64,
+    pub record: u64,
+    pub kind: SetAsideKind,
+    pub reason: String,
+    /// The record as read (invalid UTF-8 replaced).
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetAsideKind {
+    Rejected,
+    Unrouted,
+}
+
+/// One input stream and the name used in messages.
+pub struct Input {
+    pub name: String,
+    pub reader: Box<dyn Read + Send>,
+}
+
+/// Where results go. `progress` is called after each batch with the records and
+/// bytes read so far.
+pub struct Outputs<'o> {
+    pub events: &'o mut dyn Write,
+    pub set_aside: &'o mut dyn FnMut(&SetAside) -> io::Result<()>,
+    pub progress: &'o mut dyn FnMut(u64, u64),
+}
+
+/// Runs `plan` over `inputs` on `pool` (in the calling thread when `pool` is `None`).
+pub fn run(
+    plan: &Plan,
+    inputs: Vec<Input>,
+    pool: Option<&rayon::ThreadPool>,
+    out: &mut Outputs,
+) -> io::Result<Stats> {
+    let mut stats = Stats::default();
+    let mut bytes_before = 0;
+    for input in inputs {
+        let name = input.name;
+        let mut reader = match RecordReader::new(input.reader, &plan.records_keys) {
+            Ok(r) => r,
+            Err(e) => {
+                stats.input += 1;
+                stats.rejected += 1;
+                (out.set_aside)(&input_failure(&name, Position { line: 0, index: 0 }, &e))?;
+                continue;
+            }
+        };
+        let mut batch = Batch::default();
+        let mut failure = batch.fill(&mut reader).err();
+        while !batch.is_empty() {
+            let mut next = Batch::default();
+            // After a read failure the stream is not read again.
+            let stopped = failure.is_some();
+            let mut fill = || {
+                if stopped {
+                    Ok(())
+                } else {
+                    next.fill(&mut reader)
+                }
+            };
+            let (results, read) = match pool {
+                Some(pool) => pool.install(|| rayon::join(|| batch.eval(plan, &name, true), fill)),
+                None => (batch.eval(plan, &name, false), fill()),
+            };
+            for chunk in results {
+                out.events.write_all(&chunk.events.buf)?;
+                for item in &chunk.set_aside {
+                    (out.set_aside)(item)?;
+                }
+                stats.add(&chunk.stats);
+            }
+            (out.progress)(stats.input, bytes_before + reader.bytes_read());
+            if let Err(e) = read {
+                failure = Some(e);
+            }
+            batch = next;
+        }
+        if let Some(e) = failure {
+            // A broken stream (a truncated gzip member, a read error) ends this input:
+            // the failure is one rejected entry, and the run goes on with the next input.
+            stats.input += 1;
+            stats.rejected += 1;
+            (out.set_aside)(&input_failure(&name, reader.position(), &e))?;
+        }
+        bytes_before += reader.bytes_read();
+    }
+    Ok(stats)
+}
+
+fn input_failure(name: &str, at: Position, e: &io::Error) -> SetAside {
+    SetAside {
+        input: name.to_owned(),
+        line: at.line,
+        record: at.index,
+        kind: SetAsideKind::Rejected,
+        reason: format!("input could not be read past this point: {e}"),
+        raw: String::new(),
+    }
+}
+
+/// Records read from one input, stored end to end.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    records: Vec<(std::ops::Range<usize>, Found)>,
+    scratch: Vec<u8>,
+}
+
+struct ChunkResult {
+    events: JsonLines,
+    set_aside: Vec<SetAside>,
+    stats: Stats,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn fill(&mut self, reader: &mut RecordReader) -> io::Result<()> {
+        while self.records.len() < BATCH_RECORDS && self.data.len() < BATCH_BYTES {
+            let Some(found) = reader.next_record(&mut self.scratch)? else {
+                break;
+            };
+            let start = self.data.len();
+            self.data.extend_from_slice(&self.scratch);
+            self.records.push((start..self.data.len(), found));
+        }
+        Ok(())
+    }
+
+    fn eval(&self, plan: &Plan, name: &str, parallel: bool) -> Vec<ChunkResult> {
+        let run_chunk = |records: &[(std::ops::Range<usize>, Found)]| {
+            let mut result = ChunkResult {
+                events: JsonLines::new(),
+                set_aside: Vec::new(),
+                stats: Stats::default(),
+            };
+            for (range, found) in records {
+                let bytes = &self.data[range.clone()];
+                result.stats.input += 1;
+                let outcome = match (&found.defect, std::str::from_utf8(bytes)) {
+                    (Some(defect), _) => Outcome::Rejected(defect.clone()),
+                    (None, Err(e)) => Outcome::Rejected(format!(
+                        "invalid UTF-8 at byte {} of the record",
+                        e.valid_up_to()
+                    )),
+                    (None, Ok(text)) => plan.eval(text, &mut result.events),
+                };
+                let (kind, reason) = match outcome {
+                    Outcome::Output { .. } => {
+                        result.stats.output += 1;
+                        continue;
+                    }
+                    Outcome::Dropped => {
+                        result.stats.dropped += 1;
+                        continue;
+                    }
+                    Outcome::Rejected(reason) => {
+                        result.stats.rejected += 1;
+                        (SetAsideKind::Rejected, reason)
+                    }
+                    Outcome::Unrouted(value) => {
+                        result.stats.unrouted += 1;
+                        let reason = match value {
+                            Some(v) => format!("no route for matched_field value {v:?}"),
+                            None => {
+                                "the matched_field is absent or null and there is no default_route"
+                                    .to_owned()
+                            }
+                        };
+                        (SetAsideKind::Unrouted, reason)
+                    }
+                };
+                result.set_aside.push(SetAside {
+                    input: name.to_owned(),
+                    line: found.position.line,
+                    record: found.position.index,
+                    kind,
+                    reason,
+                    raw: String::from_utf8_lossy(bytes).into_owned(),
+                });
+            }
+            result
+        };
+        if parallel {
+            let threads = rayon::current_num_threads().max(1);
+            let size = self.records.len().div_ceil(threads * 4).max(64);
+            self.records.par_chunks(size).map(run_chunk).collect()
+        } else {
+            vec![run_chunk(&self.records)]
+        }
+    }
+}
