@@ -86,27 +86,55 @@ pub fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Edit distance, for "did you mean" suggestions.
-pub fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance with adjacent transpositions (optimal string alignment), for
+/// "did you mean" suggestions: `prot` is one edit from `port`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j - 1] + cost)
+                .min(d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The closest candidate within a small edit distance.
 pub fn did_you_mean<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     candidates
-        .map(|c| (levenshtein(word, c), c))
+        .map(|c| (edit_distance(word, c), c))
         .filter(|(d, c)| *d <= (word.len().max(c.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_allow_typos_and_transpositions_but_not_unrelated_words() {
+        let names = ["port", "ip", "hostname", "network_activity"];
+        assert_eq!(did_you_mean("prot", names.into_iter()), Some("port"));
+        assert_eq!(did_you_mean("hostnme", names.into_iter()), Some("hostname"));
+        assert_eq!(
+            did_you_mean("network_activty", names.into_iter()),
+            Some("network_activity")
+        );
+        assert_eq!(did_you_mean("severity", names.into_iter()), None);
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+    }
 }

@@ -552,7 +552,8 @@ impl<'s> Compiler<'s> {
                                 );
                                 Some(OutNode::Object(fields))
                             }
-                            _ => self.leaf(item, one.clone(), &ptr, attr_path),
+                            // A path item may hold an array: its elements join the list.
+                            _ => self.leaf(item, target.clone(), &ptr, attr_path),
                         }
                     })
                     .collect();

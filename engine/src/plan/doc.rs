@@ -390,7 +390,10 @@ mod tests {
         assert_eq!(text(&doc, ids[3]).as_deref(), Some("3"));
         assert_eq!(text(&doc, ids[4]), None);
         // Untouched subtrees stay raw, in source order.
-        let root = &doc.objects[0];
+        let Some(Val::Object(root)) = doc.slot(ROOT) else {
+            panic!("root is an object")
+        };
+        let root = &doc.objects[*root as usize];
         let keys: Vec<&str> = root.iter().map(|e| e.key.as_ref()).collect();
         assert_eq!(keys, ["a", "list", "whole", "other"]);
         assert!(matches!(root[3].val, Val::Raw(r) if r.get() == r#"{"deep":[{}]}"#));
