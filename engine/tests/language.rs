@@ -45,9 +45,8 @@ fn network(body: &str) -> Plan {
 }
 
 fn indent(text: &str, n: usize) -> String {
-    text.lines()
-        .map(|l| format!("{}{l}\n", " ".repeat(n)))
-        .collect()
+    let pad = " ".repeat(n);
+    text.lines().flat_map(|l| [pad.as_str(), l, "\n"]).collect()
 }
 
 #[test]
