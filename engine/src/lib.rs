@@ -10,6 +10,7 @@ pub mod output;
 pub mod plan;
 pub mod run;
 pub mod schema;
+pub mod vectors;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use plan::{CompileError, Outcome, Plan, Sink, Typed, compile};

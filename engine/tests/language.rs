@@ -308,11 +308,43 @@ fn coalesce_takes_the_first_non_null_and_default_fills_the_rest() {
 }
 
 #[test]
+fn split_picks_a_part_by_index_from_either_end() {
+    let p = network(
+        "message: {split: $.path, separator: '\\', index: -1}\napp_name: {split: $.path, separator: '\\', index: 1}\nsrc_endpoint: {ip: {split: $.pair, separator: ':', index: 5, default: none}}\n",
+    );
+    let o = out(
+        &p,
+        &json!({"path": "C:\\Windows\\System32\\svchost.exe", "pair": "10.0.0.1:80"}),
+    );
+    assert_eq!(o["message"], "svchost.exe");
+    assert_eq!(o["app_name"], "Windows");
+    assert_eq!(
+        o["src_endpoint"]["ip"], "none",
+        "an index past the end is absent, so the default applies"
+    );
+}
+
+#[test]
 fn templates_format_text_from_paths() {
     let p = network("message: {template: '{$.user} connected to {$.dst} {{ok}}'}\n");
     assert_eq!(
         out(&p, &json!({"user": "alice", "dst": 443}))["message"],
         "alice connected to 443 {ok}"
+    );
+}
+
+#[test]
+fn null_values_read_as_absent() {
+    let p = plan(
+        "custom_source_events:\n  source_name: t\n  input: {null_values: ['-', 'N/A']}\n  ocsf_mapping:\n    all:\n      schema: network_activity\n      schema_mapping: {dst_endpoint: {hostname: {coalesce: [$.h, $.alt]}, ip: $.ip}}\n",
+    );
+    assert_eq!(
+        out(&p, &json!({"h": "-", "alt": "N/A", "ip": "10.0.0.1"}))["dst_endpoint"],
+        json!({"ip": "10.0.0.1"})
+    );
+    assert_eq!(
+        out(&p, &json!({"h": "-", "alt": "b.example"}))["dst_endpoint"],
+        json!({"hostname": "b.example"})
     );
 }
 

@@ -97,6 +97,9 @@ pub struct InputSpec {
     /// (Sysmon's `Description`).
     #[serde(default)]
     pub key_value_fields: Vec<String>,
+    /// Source strings that mean "no value" (Sysmon's `-`): read as null.
+    #[serde(default)]
+    pub null_values: Vec<String>,
     /// Keys of a wrapper object whose array holds the records (default `["Records"]`).
     #[serde(default)]
     pub records_keys: Option<Vec<String>>,

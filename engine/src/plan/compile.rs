@@ -43,7 +43,14 @@ impl std::fmt::Display for CompileError {
 impl std::error::Error for CompileError {}
 
 /// Keys that make a mapping object an expression rather than a nested object.
-const EXPRESSION_KEYS: &[&str] = &["enum", "coalesce", "literal", "template", "timestamp"];
+const EXPRESSION_KEYS: &[&str] = &[
+    "enum",
+    "coalesce",
+    "literal",
+    "template",
+    "timestamp",
+    "split",
+];
 
 /// Compiles a mapping file against the OCSF version it names (1.1.0 by default).
 pub fn compile(file: &MappingFile) -> Result<Plan, CompileError> {
@@ -228,6 +235,12 @@ impl<'s> Compiler<'s> {
             router,
             routes,
             on_type_error: src.on_type_error,
+            null_values: src
+                .input
+                .null_values
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
         }
     }
 
@@ -631,7 +644,7 @@ impl<'s> Compiler<'s> {
                 self.check_literals(inner, target, ptr, attr_path);
                 self.check_literals(default, target, &format!("{ptr}/default"), attr_path);
             }
-            Expr::Path(_) | Expr::Template(_) => {}
+            Expr::Path(_) | Expr::Template(_) | Expr::Split { .. } => {}
         }
     }
 
@@ -692,7 +705,9 @@ impl<'s> Compiler<'s> {
             );
             return None;
         };
-        let allowed = |k: &str| k == *kind || k == "default";
+        let allowed = |k: &str| {
+            k == *kind || k == "default" || (*kind == "split" && (k == "separator" || k == "index"))
+        };
         if let Some((bad, _)) = entries.iter().find(|(k, _)| !allowed(k)) {
             self.error(
                 Code::BadExpression,
@@ -768,6 +783,39 @@ impl<'s> Compiler<'s> {
                     }
                 }
                 Expr::Path(self.path(field, &format!("{bptr}/field"))?)
+            }
+            "split" => {
+                let inner = self.expr(body, &bptr)?.0;
+                let separator = match node.get("separator") {
+                    Some(Node::String(s)) if !s.is_empty() => s.clone(),
+                    _ => {
+                        self.error(
+                            Code::BadExpression,
+                            ptr,
+                            "split needs `separator`: a non-empty string".into(),
+                            None,
+                        );
+                        return None;
+                    }
+                };
+                let index = match node.get("index") {
+                    None => 0,
+                    Some(Node::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
+                    Some(_) => {
+                        self.error(
+                            Code::BadExpression,
+                            &format!("{ptr}/index"),
+                            "index must be an integer".into(),
+                            None,
+                        );
+                        return None;
+                    }
+                };
+                Expr::Split {
+                    inner: Box::new(inner),
+                    separator,
+                    index,
+                }
             }
             _ => unreachable!("kind is one of EXPRESSION_KEYS"),
         };

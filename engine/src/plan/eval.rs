@@ -244,7 +244,16 @@ impl<'e> Evaluator<'e> {
 
     fn read(&self, path: &PathRef) -> Option<Got<'e>> {
         match path {
-            PathRef::Simple(node) => self.doc.src(*node).filter(|s| !s.is_null()).map(Got::Src),
+            PathRef::Simple(node) => {
+                let src = self.doc.src(*node).filter(|s| !s.is_null())?;
+                if !self.plan.null_values.is_empty()
+                    && let Scalar::Str(s) = src.scalar()
+                    && self.plan.null_values.iter().any(|n| **n == *s)
+                {
+                    return None;
+                }
+                Some(Got::Src(src))
+            }
             PathRef::Query(query) => {
                 let root = self.doc.full_value()?;
                 let found = jsonpath_rust::query::js_path_process(query, root).ok()?;
@@ -280,6 +289,22 @@ impl<'e> Evaluator<'e> {
                 }
             }
             Expr::Coalesce(items) => items.iter().find_map(|e| self.expr(e)),
+            Expr::Split {
+                inner,
+                separator,
+                index,
+            } => {
+                let whole = self.expr(inner)?;
+                let text = whole.key()?;
+                let parts: Vec<&str> = text.split(separator.as_str()).collect();
+                let i = if *index < 0 {
+                    parts.len() as i64 + index
+                } else {
+                    *index
+                };
+                let part = usize::try_from(i).ok().and_then(|i| parts.get(i))?;
+                Some(Got::Owned(Value::String((*part).to_owned())))
+            }
             Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
             Expr::Template(parts) => {
                 let mut out = String::new();

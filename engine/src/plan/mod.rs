@@ -36,6 +36,8 @@ pub struct Plan {
     router: Router,
     routes: Vec<Route>,
     on_type_error: crate::mapping::OnTypeError,
+    /// Source strings read as null.
+    null_values: Vec<Box<str>>,
 }
 
 impl Plan {
@@ -146,6 +148,12 @@ enum Expr {
     Enum(Box<EnumTable>),
     Coalesce(Vec<Expr>),
     Template(Vec<TemplatePart>),
+    /// The part of a string at `index` (negative counts from the end) when split on `separator`.
+    Split {
+        inner: Box<Expr>,
+        separator: String,
+        index: i64,
+    },
     WithDefault(Box<Expr>, Box<Expr>),
 }
 

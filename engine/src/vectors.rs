@@ -1,0 +1,164 @@
+//! Test vectors beside mappings: `<dir>/<source>.yaml` with cases in
+//! `<dir>/tests/<source>/<case>.input.jsonl` and `<case>.expected.json` (a JSON array of
+//! the events the case must produce, in order). Shared by `cargo test` and the CLI.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::plan::Plan;
+use crate::run::{self, Input, Outputs, SetAside, Stats};
+
+/// One sample input and the file holding its expected output.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub mapping: PathBuf,
+    pub name: String,
+    pub input: PathBuf,
+    pub expected: PathBuf,
+}
+
+/// Finds every mapping in `dir` and its cases. Mappings without cases have none listed.
+pub fn discover(dir: &Path) -> io::Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    let mut mappings: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        })
+        .collect();
+    mappings.sort();
+    for mapping in mappings {
+        let Some(stem) = mapping.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let case_dir = dir.join("tests").join(stem);
+        let Ok(entries) = fs::read_dir(&case_dir) else {
+            continue;
+        };
+        let mut inputs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_str().is_some_and(|s| s.ends_with(".input.jsonl")))
+            .collect();
+        inputs.sort();
+        for input in inputs {
+            let file = input
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default();
+            let name = file.trim_end_matches(".input.jsonl").to_owned();
+            let expected = case_dir.join(format!("{name}.expected.json"));
+            cases.push(Case {
+                mapping: mapping.clone(),
+                name: format!("{stem}/{name}"),
+                input,
+                expected,
+            });
+        }
+    }
+    Ok(cases)
+}
+
+/// What a case produced.
+#[derive(Debug)]
+pub struct Actual {
+    pub events: Vec<Value>,
+    pub set_aside: Vec<SetAside>,
+    pub stats: Stats,
+}
+
+/// Runs a case's input through `plan` exactly as `ocsfmap transform` does.
+pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
+    let reader = fs::File::open(&case.input)?;
+    let mut events = Vec::new();
+    let mut set_aside = Vec::new();
+    let mut keep = |s: &SetAside| {
+        set_aside.push(s.clone());
+        Ok(())
+    };
+    let stats = run::run(
+        plan,
+        vec![Input {
+            name: case.input.display().to_string(),
+            reader: Box::new(reader),
+        }],
+        None,
+        &mut Outputs {
+            events: &mut events,
+            set_aside: &mut keep,
+            progress: &mut |_, _| {},
+        },
+    )?;
+    let events = events
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(serde_json::from_slice)
+        .collect::<Result<_, _>>()
+        .map_err(io::Error::other)?;
+    Ok(Actual {
+        events,
+        set_aside,
+        stats,
+    })
+}
+
+/// The expected events of a case; `None` when the file does not exist yet.
+pub fn expected(case: &Case) -> io::Result<Option<Vec<Value>>> {
+    match fs::read_to_string(&case.expected) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", case.expected.display()),
+            )
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Rewrites a case's expected file from what it produced.
+pub fn bless(case: &Case, events: &[Value]) -> io::Result<()> {
+    let mut text = serde_json::to_string_pretty(events).map_err(io::Error::other)?;
+    text.push('\n');
+    fs::write(&case.expected, text)
+}
+
+/// A line diff of two event lists (pretty JSON), for failure messages.
+pub fn diff(expected: &[Value], actual: &[Value]) -> String {
+    let e = serde_json::to_string_pretty(expected).unwrap_or_default();
+    let a = serde_json::to_string_pretty(actual).unwrap_or_default();
+    let el: Vec<&str> = e.lines().collect();
+    let al: Vec<&str> = a.lines().collect();
+    // Longest common subsequence over lines; event files are small.
+    let mut lcs = vec![vec![0u32; al.len() + 1]; el.len() + 1];
+    for i in (0..el.len()).rev() {
+        for j in (0..al.len()).rev() {
+            lcs[i][j] = if el[i] == al[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < el.len() || j < al.len() {
+        if i < el.len() && j < al.len() && el[i] == al[j] {
+            i += 1;
+            j += 1;
+        } else if j < al.len() && (i == el.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", al[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", el[i]));
+            i += 1;
+        }
+    }
+    out
+}
