@@ -2,6 +2,7 @@
 //! `<dir>/tests/<source>/<case>.input.jsonl` and `<case>.expected.json` (a JSON array of
 //! the events the case must produce, in order). Shared by `cargo test` and the CLI.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -153,10 +154,10 @@ pub fn diff(expected: &[Value], actual: &[Value]) -> String {
             i += 1;
             j += 1;
         } else if j < al.len() && (i == el.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", al[j]));
+            let _ = writeln!(out, "+ {}", al[j]);
             j += 1;
         } else {
-            out.push_str(&format!("- {}\n", el[i]));
+            let _ = writeln!(out, "- {}", el[i]);
             i += 1;
         }
     }
