@@ -185,7 +185,7 @@ impl Batch {
                 let outcome = match (&found.defect, std::str::from_utf8(bytes)) {
                     (Some(defect), _) => Outcome::Rejected(defect.clone()),
                     (None, Err(e)) => Outcome::Rejected(format!(
-                        "invalid UTF-8 at byte {} of the record",
+                        "invalid UTF-8 at byte offset {} of the record",
                         e.valid_up_to()
                     )),
                     (None, Ok(text)) => plan.eval(text, &mut result.events),

@@ -1,6 +1,6 @@
 //! JSON lines: each event written straight into a byte buffer as it is evaluated.
 
-use crate::plan::value::write_json_str;
+use crate::plan::value::{write_compact_json, write_json_str};
 use crate::plan::{Sink, Typed};
 
 /// A [`Sink`] that appends one JSON object per event, each on its own line.
@@ -91,6 +91,6 @@ impl Sink for JsonLines {
 
     fn raw(&mut self, key: &str, json: &str) {
         self.key(key);
-        self.buf.extend_from_slice(json.as_bytes());
+        write_compact_json(json, &mut self.buf);
     }
 }

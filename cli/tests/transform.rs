@@ -1,0 +1,345 @@
+//! `ocsfmap transform` end to end: what a user runs and what they check afterwards.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn ocsfmap(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ocsfmap runs");
+    let mut input = child.stdin.take().unwrap();
+    let bytes = stdin.unwrap_or_default().to_vec();
+    // Fed from a thread: the child writes output while it reads, and pipes are small.
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    output
+}
+
+fn lines(bytes: &[u8]) -> Vec<Value> {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
+const NFW: &str = "mappings/aws-network-firewall.yaml";
+
+#[test]
+fn shipped_sample_transforms_cleanly_with_stats_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let out = dir.path().join("events.jsonl");
+    let o = ocsfmap(
+        &[
+            "transform",
+            "--mapping",
+            NFW,
+            "mappings/tests/aws-network-firewall/netflow.input.jsonl",
+            "--output",
+            out.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "events go to --output");
+    let events = lines(&std::fs::read(&out).unwrap());
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e["class_uid"] == 4001
+        && e["time"].is_i64()
+        && e["dst_endpoint"]["port"].is_i64()));
+    let stats: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(
+        stats,
+        json!({"input": 3, "output": 3, "dropped": 0, "rejected": 0, "unrouted": 0})
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("3 records: 3 output, 0 dropped, 0 rejected, 0 unrouted"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_records_are_set_aside_with_position_and_reason_and_the_run_goes_on() {
+    let good = r#"{"event":{"event_type":"netflow","timestamp":"2023-11-14T22:13:20Z","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","src_port":1,"dest_port":2}}"#;
+    let mut input = Vec::new();
+    input.extend_from_slice(good.as_bytes());
+    input.extend_from_slice(b"\n{\"event\": {\"event_type\": \"netflow\"\n"); // cut short
+    input.extend_from_slice(b"{\"event\":{\"event_type\":\"netflow\",\"src_ip\":\"\xff\"}}\n"); // invalid UTF-8
+    input.extend_from_slice(format!("{}{}\n", "[".repeat(80), "]".repeat(80)).as_bytes()); // too deep
+    input.extend_from_slice(b"{\"event\":{\"event_type\":\"stats\"}}\n"); // no route
+    input.extend_from_slice(b"{\"event\":{\"event_type\":\"netflow\",\"timestamp\":\"soon\"}}\n"); // bad time
+    input.extend_from_slice(good.as_bytes());
+    input.push(b'\n');
+
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let stats = dir.path().join("stats.json");
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            NFW,
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ],
+        Some(&input),
+    );
+    assert_eq!(o.status.code(), Some(1), "some records were set aside");
+    assert_eq!(lines(&o.stdout).len(), 2);
+    let stats: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(
+        stats,
+        json!({"input": 7, "output": 2, "dropped": 0, "rejected": 4, "unrouted": 1})
+    );
+
+    let set_aside = lines(&std::fs::read(&rejects).unwrap());
+    let summary: Vec<(i64, &str, &str)> = set_aside
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_i64().unwrap(),
+                r["kind"].as_str().unwrap(),
+                r["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary[0].0, 2);
+    assert!(summary[0].2.contains("ends with its line"), "{summary:?}");
+    assert_eq!(
+        (summary[1].0, summary[1].2),
+        (3, "invalid UTF-8 at byte offset 43 of the record")
+    );
+    assert_eq!(
+        (summary[2].0, summary[2].2),
+        (4, "nested deeper than 64 levels")
+    );
+    assert_eq!(
+        (summary[3].0, summary[3].1, summary[3].2),
+        (5, "unrouted", "no route for matched_field value \"stats\"")
+    );
+    assert_eq!(
+        (summary[4].0, summary[4].2),
+        (6, "time: cannot convert \"soon\" to timestamp_t")
+    );
+    assert!(
+        set_aside
+            .iter()
+            .all(|r| r["input"] == "-" && r["raw"].is_string())
+    );
+    assert_eq!(set_aside[3]["raw"], r#"{"event":{"event_type":"stats"}}"#);
+}
+
+#[test]
+fn gzip_inputs_arrays_and_several_files_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample =
+        std::fs::read(repo().join("mappings/tests/aws-network-firewall/alert.input.jsonl"))
+            .unwrap();
+    let gz = dir.path().join("alert.jsonl.gz");
+    let mut enc = flate2_writer(&gz);
+    enc.write_all(&sample).unwrap();
+    drop(enc);
+    let array = dir.path().join("array.json");
+    let records: Vec<Value> = lines(&sample);
+    std::fs::write(&array, serde_json::to_vec_pretty(&records).unwrap()).unwrap();
+
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            NFW,
+            gz.to_str().unwrap(),
+            array.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let events = lines(&o.stdout);
+    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events[0], events[2],
+        "the gzip file and the JSON array hold the same records"
+    );
+    assert_eq!(
+        o.stdout.iter().filter(|b| **b == b'\n').count(),
+        4,
+        "one line per event, even from pretty input"
+    );
+}
+
+fn flate2_writer(path: &Path) -> impl Write {
+    // A minimal gzip member: the CLI must detect it by its magic bytes, not its name.
+    GzFile {
+        inner: Some(
+            Command::new("gzip")
+                .arg("-c")
+                .stdin(Stdio::piped())
+                .stdout(std::fs::File::create(path).unwrap())
+                .spawn()
+                .unwrap(),
+        ),
+    }
+}
+
+struct GzFile {
+    inner: Option<std::process::Child>,
+}
+
+impl Write for GzFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner
+            .as_mut()
+            .unwrap()
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for GzFile {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.inner.take() {
+            drop(child.stdin.take());
+            child.wait().unwrap();
+        }
+    }
+}
+
+#[test]
+fn output_is_identical_and_in_input_order_on_any_number_of_threads() {
+    let template = std::fs::read_to_string(
+        repo().join("mappings/tests/aws-network-firewall/netflow.input.jsonl"),
+    )
+    .unwrap();
+    let first: Value = serde_json::from_str(template.lines().next().unwrap()).unwrap();
+    let mut input = String::new();
+    for i in 0..30_000u32 {
+        let mut r = first.clone();
+        r["event"]["src_port"] = json!(i % 65_536);
+        r["event"]["flow_id"] = json!(i);
+        if i % 997 == 0 {
+            r["event"]["event_type"] = json!("stats"); // unrouted, interleaved
+        }
+        input.push_str(&r.to_string());
+        input.push('\n');
+    }
+    let one = ocsfmap(
+        &["transform", "-m", NFW, "--threads", "1"],
+        Some(input.as_bytes()),
+    );
+    let two = ocsfmap(
+        &["transform", "-m", NFW, "--threads", "2"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(one.status.code(), Some(1));
+    assert!(
+        one.stdout == two.stdout,
+        "thread count must not change the output"
+    );
+    let uids: Vec<String> = lines(&two.stdout)
+        .iter()
+        .map(|e| e["connection_info"]["uid"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..30_000u32)
+        .filter(|i| i % 997 != 0)
+        .map(|i| i.to_string())
+        .collect();
+    assert_eq!(uids, expected);
+}
+
+#[test]
+fn a_broken_mapping_exits_2_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "custom_source_events:\n  source_name: x\n  ocsf_mapping: {}\n  matched_feld: $.a\n",
+    )
+    .unwrap();
+    let o = ocsfmap(&["transform", "-m", bad.to_str().unwrap()], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("bad.yaml:4:3: custom_source_events: unknown field `matched_feld`"),
+        "{stderr}"
+    );
+
+    std::fs::write(&bad, "custom_source_events:\n  source_name: x\n  ocsf_mapping:\n    a: {schema: netwrk_activity}\n").unwrap();
+    let o = ocsfmap(&["transform", "-m", bad.to_str().unwrap()], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("error[OM001] /custom_source_events/ocsf_mapping/a/schema: OCSF 1.1.0 has no class `netwrk_activity` (help: did you mean `network_activity`?)"), "{stderr}");
+
+    let o = ocsfmap(&["transform", "-m", NFW, "--threads", "0"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    let o = ocsfmap(&["transform"], None);
+    assert_eq!(o.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn published_mappings_run_with_their_preprocessing_as_options() {
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            "engine/tests/fixtures/reference/windows_sysmon.json",
+            "--key-value-field",
+            "$.Description",
+            "--on-type-error",
+            "unmapped",
+            "engine/tests/fixtures/reference/sysmon_kinesis_sample_as_documented.json",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = &lines(&o.stdout)[0];
+    assert_eq!(
+        (e["process"]["pid"].clone(), e["time"].clone()),
+        (json!(1128), json!(1_696_377_022_438_i64))
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning[OM004]") && stderr.contains("file.type_uid"),
+        "{stderr}"
+    );
+}
