@@ -192,7 +192,10 @@ fn gzip_inputs_arrays_and_several_files_in_one_run() {
         "the gzip file and the JSON array hold the same records"
     );
     assert_eq!(
-        o.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count(),
+        o.stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
         4,
         "one line per event, even from pretty input"
     );

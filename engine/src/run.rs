@@ -146,7 +146,6 @@ fn input_failure(name: &str, at: Position, e: &io::Error) -> SetAside {
 struct Batch {
     data: Vec<u8>,
     records: Vec<(std::ops::Range<usize>, Found)>,
-    scratch: Vec<u8>,
 }
 
 struct ChunkResult {
@@ -162,11 +161,10 @@ impl Batch {
 
     fn fill(&mut self, reader: &mut RecordReader) -> io::Result<()> {
         while self.records.len() < BATCH_RECORDS && self.data.len() < BATCH_BYTES {
-            let Some(found) = reader.next_record(&mut self.scratch)? else {
+            let start = self.data.len();
+            let Some(found) = reader.next_record(&mut self.data)? else {
                 break;
             };
-            let start = self.data.len();
-            self.data.extend_from_slice(&self.scratch);
             self.records.push((start..self.data.len(), found));
         }
         Ok(())

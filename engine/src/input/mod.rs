@@ -110,19 +110,10 @@ impl RecordReader {
         if self.eof {
             return Ok(false);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + CHUNK, 0);
-        let n = loop {
-            match self.src.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
-            }
-        };
-        self.buf.truncate(old + n);
+        // `read_to_end` fills spare capacity without zeroing it first.
+        let n = (&mut self.src)
+            .take(CHUNK as u64)
+            .read_to_end(&mut self.buf)?;
         self.total_read += n as u64;
         if n == 0 {
             self.eof = true;
@@ -140,9 +131,10 @@ impl RecordReader {
         Ok(Some(self.buf[i]))
     }
 
-    /// Drops consumed bytes so the buffer holds only the record being read.
+    /// Drops consumed bytes once they are a good part of the buffer, so each byte is
+    /// moved a bounded number of times and the buffer stays near one chunk plus a record.
     fn compact(&mut self) {
-        if self.pos > 0 {
+        if self.pos >= CHUNK / 2 || self.pos == self.buf.len() {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
@@ -164,9 +156,8 @@ impl RecordReader {
         }
     }
 
-    /// Copies the next record's bytes into `out` (cleared first). `None` at end of input.
+    /// Appends the next record's bytes to `out`. `None` at end of input.
     pub fn next_record(&mut self, out: &mut Vec<u8>) -> io::Result<Option<Found>> {
-        out.clear();
         loop {
             self.compact();
             let in_container = self.container != Container::None;
@@ -381,7 +372,10 @@ mod tests {
             RecordReader::new(io::Cursor::new(input.to_vec()), &["Records".to_owned()]).unwrap();
         let mut out = Vec::new();
         let mut all = Vec::new();
-        while let Some(found) = r.next_record(&mut out).unwrap() {
+        while let Some(found) = {
+            out.clear();
+            r.next_record(&mut out).unwrap()
+        } {
             all.push((
                 String::from_utf8_lossy(&out).into_owned(),
                 found.position.line,

@@ -138,10 +138,45 @@ pub fn parse_iso8601(s: &str) -> Result<i64, String> {
     if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
         return Err(err());
     }
-    let date = NaiveDate::parse_from_str(&main[..10], "%Y-%m-%d").map_err(|_| err())?;
-    let time = NaiveTime::parse_from_str(&main[11..], "%H:%M:%S%.f").map_err(|_| err())?;
+    let date = parse_date(&bytes[..10]).ok_or_else(err)?;
+    let time = parse_time(&bytes[11..]).ok_or_else(err)?;
     let utc = date.and_time(time).and_utc().timestamp_millis();
     Ok(utc - i64::from(offset_secs) * 1000)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD`, validated (no format string to interpret on the hot path).
+fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(digits(&b[..4])?).ok()?,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
+}
+
+/// `HH:MM:SS` with an optional `.fraction` of any length.
+fn parse_time(b: &[u8]) -> Option<NaiveTime> {
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (digits(&b[..2])?, digits(&b[3..5])?, digits(&b[6..8])?);
+    let nanos = match &b[8..] {
+        [] => 0,
+        [b'.', frac @ ..] if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => {
+            let kept = &frac[..frac.len().min(9)];
+            digits(kept)? * 10u32.pow(9 - kept.len() as u32)
+        }
+        _ => return None,
+    };
+    NaiveTime::from_hms_nano_opt(h, m, s, nanos)
 }
 
 /// Splits a trailing zone designator off; returns the rest and the offset in seconds.

@@ -1,0 +1,86 @@
+//! Transform throughput per shipped mapping, single thread, JSON lines out, with the
+//! `unmapped` catch-all on (as shipped), next to the floor: serde_json parse to `Value`
+//! and serialise back, on the same records.
+//!
+//! `cargo bench -p ocsfmap-engine --bench transform`
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ocsfmap_engine::output::JsonLines;
+use ocsfmap_engine::{Outcome, compile, mapping};
+
+/// The shipped sample records of a mapping, repeated to about 2000 records.
+fn records(source: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mappings/tests")
+        .join(source);
+    let mut samples = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files
+        .iter()
+        .filter(|p| p.to_str().is_some_and(|s| s.ends_with(".input.jsonl")))
+    {
+        let text = std::fs::read_to_string(f).unwrap();
+        samples.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
+    }
+    samples.iter().cycle().take(2000).cloned().collect()
+}
+
+fn transform(c: &mut Criterion) {
+    for source in ["aws-network-firewall", "windows-sysmon"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mappings/{source}.yaml"));
+        let plan = compile(&mapping::load_file(&path).unwrap()).unwrap();
+        let records = records(source);
+        let bytes: usize = records.iter().map(String::len).sum();
+        let mut group = c.benchmark_group(source);
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function("floor: serde_json Value round trip", |b| {
+            let mut out = Vec::with_capacity(bytes * 2);
+            b.iter(|| {
+                out.clear();
+                for r in &records {
+                    let v: serde_json::Value = serde_json::from_str(r).unwrap();
+                    serde_json::to_writer(&mut out, &v).unwrap();
+                    out.push(b'\n');
+                }
+                black_box(out.len())
+            });
+        });
+        group.bench_function("ocsfmap transform", |b| {
+            let mut sink = JsonLines::new();
+            b.iter(|| {
+                sink.buf.clear();
+                for r in &records {
+                    let outcome = plan.eval(r, &mut sink);
+                    debug_assert!(matches!(outcome, Outcome::Output { .. }));
+                }
+                black_box(sink.buf.len())
+            });
+        });
+        group.finish();
+    }
+}
+
+fn compile_time(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings");
+    let files: Vec<_> = ["aws-network-firewall.yaml", "windows-sysmon.yaml"]
+        .iter()
+        .map(|f| mapping::load_file(&dir.join(f)).unwrap())
+        .collect();
+    c.bench_function("compile shipped mappings", |b| {
+        b.iter(|| files.iter().map(|f| compile(f).unwrap()).count());
+    });
+}
+
+criterion_group!(benches, transform, compile_time);
+criterion_main!(benches);
