@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod input;
+mod json_text;
 pub mod mapping;
 pub mod output;
 pub mod plan;

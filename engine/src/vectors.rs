@@ -77,7 +77,12 @@ pub struct Actual {
 
 /// Runs a case's input through `plan` exactly as `ocsfmap transform` does.
 pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
-    let reader = fs::File::open(&case.input)?;
+    run_file(plan, &case.input)
+}
+
+/// Runs one input file through `plan` exactly as `ocsfmap transform` does.
+pub fn run_file(plan: &Plan, input: &Path) -> io::Result<Actual> {
+    let reader = fs::File::open(input)?;
     let mut events = Vec::new();
     let mut set_aside = Vec::new();
     let mut keep = |s: &SetAside| {
@@ -87,7 +92,7 @@ pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
     let stats = run::run(
         plan,
         vec![Input {
-            name: case.input.display().to_string(),
+            name: input.display().to_string(),
             reader: Box::new(reader),
         }],
         None,

@@ -1,12 +1,11 @@
 //! The mapping files published with Amazon's Security Lake transformation library load
 //! unchanged, and their samples come out typed as OCSF declares.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use ocsfmap_engine::mapping::{self, MappingFile, OnTypeError};
-use ocsfmap_engine::run::{self, Input, Outputs, SetAside, Stats};
-use ocsfmap_engine::{Plan, compile};
+use ocsfmap_engine::run::{SetAside, Stats};
+use ocsfmap_engine::{Plan, compile, vectors};
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -20,33 +19,8 @@ fn load(name: &str) -> MappingFile {
 }
 
 fn transform(plan: &Plan, sample: &str) -> (Vec<Value>, Vec<SetAside>, Stats) {
-    let mut out = Vec::new();
-    let mut aside = Vec::new();
-    let mut keep = |s: &SetAside| {
-        aside.push(s.clone());
-        Ok(())
-    };
-    let input = Input {
-        name: sample.into(),
-        reader: Box::new(File::open(fixture(sample)).unwrap()),
-    };
-    let stats = run::run(
-        plan,
-        vec![input],
-        None,
-        &mut Outputs {
-            events: &mut out,
-            set_aside: &mut keep,
-            progress: &mut |_, _| {},
-        },
-    )
-    .unwrap();
-    let events = out
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
-    (events, aside, stats)
+    let actual = vectors::run_file(plan, &fixture(sample)).unwrap();
+    (actual.events, actual.set_aside, actual.stats)
 }
 
 #[test]

@@ -10,6 +10,8 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use crate::json_text::StringTracker;
+
 /// Records nested deeper than this are rejected (and never handed to a parser).
 pub const MAX_DEPTH: usize = 64;
 
@@ -244,8 +246,7 @@ impl RecordReader {
         let start = self.pos;
         let mut depth = 0usize;
         let mut max_depth = 0usize;
-        let mut in_string = false;
-        let mut escape = false;
+        let mut strings = StringTracker::default();
         let mut oversized = false;
         let mut taken = 0usize;
         let structured = matches!(self.buf[start], b'{' | b'[');
@@ -260,14 +261,8 @@ impl RecordReader {
                 }
                 break;
             };
-            if in_string {
-                if escape {
-                    escape = false;
-                } else if b == b'\\' {
-                    escape = true;
-                } else if b == b'"' {
-                    in_string = false;
-                } else if b == b'\n' {
+            if strings.feed(b) {
+                if b == b'\n' {
                     if line_mode {
                         break;
                     }
@@ -276,7 +271,6 @@ impl RecordReader {
                 i += 1;
             } else {
                 match b {
-                    b'"' => in_string = true,
                     b'{' | b'[' => {
                         depth += 1;
                         max_depth = max_depth.max(depth);
@@ -331,24 +325,16 @@ impl RecordReader {
 
     /// Skips the rest of a value whose opening bracket was already read.
     fn skip_value_tail(&mut self, mut depth: usize) -> io::Result<()> {
-        let mut in_string = false;
-        let mut escape = false;
+        let mut strings = StringTracker::default();
         while depth > 0 {
             let Some(b) = self.at(self.pos)? else {
                 return Ok(());
             };
             self.pos += 1;
-            if in_string {
-                match (escape, b) {
-                    (true, _) => escape = false,
-                    (false, b'\\') => escape = true,
-                    (false, b'"') => in_string = false,
-                    _ => {}
-                }
+            if strings.feed(b) {
                 continue;
             }
             match b {
-                b'"' => in_string = true,
                 b'{' | b'[' => depth += 1,
                 b'}' | b']' => depth -= 1,
                 b'\n' => self.line += 1,

@@ -1,6 +1,7 @@
 //! JSON lines: each event written straight into a byte buffer as it is evaluated.
 
-use crate::plan::value::{write_compact_json, write_json_str};
+use crate::json_text::write_compact_json;
+use crate::plan::value::write_json_str;
 use crate::plan::{Sink, Typed};
 
 /// A [`Sink`] that appends one JSON object per event, each on its own line.

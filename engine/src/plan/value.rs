@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::json_text::write_compact_json;
+
 /// A source value as the evaluator sees it: borrowed wherever possible.
 #[derive(Debug, Clone, Copy)]
 pub enum Src<'v> {
@@ -193,37 +195,6 @@ fn write_f64(f: f64, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends JSON text without insignificant whitespace, so values copied from
-/// pretty-printed input stay on one line.
-pub fn write_compact_json(json: &str, out: &mut Vec<u8>) {
-    let bytes = json.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-    {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    let mut in_string = false;
-    let mut escape = false;
-    for &b in bytes {
-        if in_string {
-            if escape {
-                escape = false;
-            } else if b == b'\\' {
-                escape = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            continue;
-        }
-        out.push(b);
-    }
-}
-
 /// Appends `s` as a JSON string literal.
 pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
@@ -267,19 +238,6 @@ mod tests {
             Src::Raw(raw(r#"{"a":1}"#)).scalar(),
             Scalar::Container(_)
         ));
-    }
-
-    #[test]
-    fn raw_json_is_written_compact_with_strings_untouched() {
-        let mut out = Vec::new();
-        write_compact_json(
-            "{\n  \"a b\": [1, \"x \\\" y\"],\r\n\t\"c\": {}\n}",
-            &mut out,
-        );
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#"{"a b":[1,"x \" y"],"c":{}}"#
-        );
     }
 
     #[test]
