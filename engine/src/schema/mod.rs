@@ -5,7 +5,7 @@
 
 mod model;
 
-pub use model::{AttrType, Attribute, Class, Enum, ObjectDef, Requirement, Schema};
+pub use model::{AttrType, Attribute, Class, Constraints, Enum, ObjectDef, Requirement, Schema};
 
 use std::sync::{Arc, OnceLock};
 
@@ -57,6 +57,18 @@ mod tests {
         let s = schema("1.1.0").unwrap();
         let endpoint = s.object("network_endpoint").unwrap();
         assert_eq!(endpoint.attributes["port"].ty, AttrType::Int);
+        assert_eq!(endpoint.attributes["port"].range, Some((0, 65535)));
+        assert_eq!(endpoint.attributes["ip"].max_len, Some(40));
+        assert_eq!(
+            endpoint
+                .constraints
+                .at_least_one
+                .first()
+                .map(String::as_str),
+            Some("ip")
+        );
+        assert!(s.has_profile("cloud") && !s.has_profile("firewall"));
+        assert!(s.class_by_name("security_finding").unwrap().deprecated);
         assert_eq!(endpoint.attributes["ip"].ty, AttrType::String);
         let class = s.class_by_uid(1007).unwrap();
         assert_eq!(class.attributes["time"].ty, AttrType::Timestamp);

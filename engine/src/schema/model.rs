@@ -69,6 +69,19 @@ pub struct Attribute {
     pub sibling: Option<String>,
     pub profiles: Vec<String>,
     pub deprecated: bool,
+    /// Inclusive bounds of an integer type (`port_t`: 0..=65535).
+    pub range: Option<(i64, i64)>,
+    /// Longest string the type allows.
+    pub max_len: Option<usize>,
+}
+
+/// Constraints between attributes of a class or object.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Constraints {
+    #[serde(default)]
+    pub at_least_one: Vec<String>,
+    #[serde(default)]
+    pub just_one: Vec<String>,
 }
 
 /// An OCSF event class.
@@ -80,6 +93,10 @@ pub struct Class {
     pub category_uid: i64,
     pub category_name: String,
     pub attributes: HashMap<String, Attribute>,
+    pub constraints: Constraints,
+    /// Profiles that apply to the class.
+    pub profiles: Vec<String>,
+    pub deprecated: bool,
 }
 
 /// An OCSF object.
@@ -88,6 +105,7 @@ pub struct ObjectDef {
     pub name: String,
     pub caption: String,
     pub attributes: HashMap<String, Attribute>,
+    pub constraints: Constraints,
 }
 
 /// One OCSF version's classes and objects.
@@ -98,9 +116,20 @@ pub struct Schema {
     class_by_name: HashMap<String, usize>,
     class_by_uid: HashMap<i64, usize>,
     objects: HashMap<String, ObjectDef>,
+    profiles: Vec<String>,
 }
 
 impl Schema {
+    /// Whether `name` is a profile of this version.
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.profiles.iter().any(|p| p == name)
+    }
+
+    /// Every profile name, sorted.
+    pub fn profile_names(&self) -> &[String] {
+        &self.profiles
+    }
+
     pub fn class_by_name(&self, name: &str) -> Option<&Class> {
         self.class_by_name.get(name).map(|&i| &self.classes[i])
     }
@@ -120,6 +149,20 @@ impl Schema {
     /// Parses a compiled schema file.
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         let raw: RawSchema = serde_json::from_str(text)?;
+        let type_facts = |name: &str| -> (Option<(i64, i64)>, Option<usize>) {
+            // The nearest type in the derivation chain that states a bound wins.
+            let mut current = Some(name.to_owned());
+            let (mut range, mut max_len) = (None, None);
+            for _ in 0..8 {
+                let Some(t) = current.as_ref().and_then(|c| raw.types.get(c)) else {
+                    break;
+                };
+                range = range.or(t.range);
+                max_len = max_len.or(t.max_len);
+                current.clone_from(&t.base);
+            }
+            (range, max_len)
+        };
         let resolve = |name: &str| -> String {
             // Follow derived types (`port_t` -> `integer_t`) down to a base type.
             let mut current = name.to_owned();
@@ -159,8 +202,11 @@ impl Schema {
                             })
                             .collect(),
                     });
+                    let (range, max_len) = type_facts(&a.ty);
                     let attr = Attribute {
                         ty,
+                        range,
+                        max_len,
                         type_name: a.ty,
                         is_array: a.is_array,
                         requirement: a.requirement,
@@ -188,6 +234,9 @@ impl Schema {
                 category_uid: c.category_uid,
                 category_name,
                 attributes: convert(c.attributes),
+                constraints: c.constraints,
+                profiles: c.profiles,
+                deprecated: c.deprecated.is_some(),
             });
         }
         classes.sort_by_key(|c| c.uid);
@@ -209,16 +258,20 @@ impl Schema {
                     name: name.clone(),
                     caption: o.caption,
                     attributes: convert(o.attributes),
+                    constraints: o.constraints,
                 };
                 (name, def)
             })
             .collect();
+        let mut profiles: Vec<String> = raw.profiles.into_keys().collect();
+        profiles.sort();
         Ok(Schema {
             version: raw.version,
             classes,
             class_by_name,
             class_by_uid,
             objects,
+            profiles,
         })
     }
 }
@@ -230,6 +283,8 @@ struct RawSchema {
     types: HashMap<String, RawType>,
     classes: HashMap<String, RawClass>,
     objects: HashMap<String, RawObject>,
+    #[serde(default)]
+    profiles: HashMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +297,8 @@ struct RawCategory {
 struct RawType {
     #[serde(rename = "type")]
     base: Option<String>,
+    range: Option<(i64, i64)>,
+    max_len: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -250,12 +307,19 @@ struct RawClass {
     uid: i64,
     category_uid: i64,
     attributes: HashMap<String, RawAttribute>,
+    #[serde(default)]
+    constraints: Constraints,
+    #[serde(default)]
+    profiles: Vec<String>,
+    deprecated: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
 struct RawObject {
     caption: String,
     attributes: HashMap<String, RawAttribute>,
+    #[serde(default)]
+    constraints: Constraints,
 }
 
 #[derive(Deserialize)]
