@@ -1,6 +1,8 @@
 //! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
 
+mod render;
 mod transform;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -24,12 +26,15 @@ struct Cli {
 enum Command {
     /// Transform raw events into OCSF events (JSON lines).
     Transform(transform::Args),
+    /// Check mapping files against the mapping language and the OCSF schema.
+    Validate(validate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Transform(args) => transform::run(&args),
+        Command::Validate(args) => validate::run(&args),
     };
     match result {
         Ok(code) => code,

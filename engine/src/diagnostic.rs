@@ -32,6 +32,36 @@ pub enum Code {
     TimeFormat,
     /// `ocsf_mapping` has several routes but no `matched_field`.
     MissingMatchedField,
+    /// The file cannot be read as JSON or YAML, or does not fit the mapping model.
+    Syntax,
+    /// A key written twice in one object.
+    DuplicateKey,
+    /// An enum id that the attribute's enum does not list.
+    EnumValue,
+    /// A number outside the range of the attribute's type.
+    OutOfRange,
+    /// Values that contradict each other or the class (class_uid, type_uid, captions).
+    Contradiction,
+    /// A required attribute that the route does not produce.
+    MissingRequired,
+    /// A recommended attribute that the route does not produce.
+    MissingRecommended,
+    /// `metadata.profiles` is not a list of profile names.
+    ProfilesNotList,
+    /// A profile the OCSF version or the class does not have.
+    UnknownProfile,
+    /// An attribute of a profile that `metadata.profiles` does not declare.
+    ProfileNotDeclared,
+    /// A deprecated class or attribute.
+    Deprecated,
+    /// `metadata.version` that is not the OCSF version the mapping produces.
+    VersionMismatch,
+    /// A route that no event can take.
+    UnreachableRoute,
+    /// An object constraint (`at_least_one`, `just_one`) that the mapping cannot meet.
+    Constraint,
+    /// The file does not fit the JSON Schema of the mapping language.
+    SchemaViolation,
 }
 
 impl Code {
@@ -47,6 +77,21 @@ impl Code {
             Code::UnknownRoute => "OM008",
             Code::TimeFormat => "OM009",
             Code::MissingMatchedField => "OM010",
+            Code::Syntax => "OM011",
+            Code::DuplicateKey => "OM012",
+            Code::EnumValue => "OM013",
+            Code::OutOfRange => "OM014",
+            Code::Contradiction => "OM015",
+            Code::MissingRequired => "OM016",
+            Code::MissingRecommended => "OM017",
+            Code::ProfilesNotList => "OM018",
+            Code::UnknownProfile => "OM019",
+            Code::ProfileNotDeclared => "OM020",
+            Code::Deprecated => "OM021",
+            Code::VersionMismatch => "OM022",
+            Code::UnreachableRoute => "OM023",
+            Code::Constraint => "OM024",
+            Code::SchemaViolation => "OM025",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod output;
 pub mod plan;
 pub mod run;
 pub mod schema;
+pub mod validate;
 pub mod vectors;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -45,6 +45,39 @@ impl Plan {
     pub fn routes(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
         self.routes.iter().map(|r| (r.key.as_str(), r.class_uid))
     }
+
+    /// The dotted attribute paths a route can produce (derived ones included, the
+    /// contents of `unmapped` left out); `None` for an unknown or dropping route.
+    pub fn outline(&self, route: &str) -> Option<Vec<String>> {
+        fn walk(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
+            for f in fields {
+                if f.name.is_empty() {
+                    continue;
+                }
+                let path = format!("{prefix}{}", f.name);
+                if let OutNode::Object(children) = &f.node
+                    && &*f.name != "unmapped"
+                {
+                    walk(children, &format!("{path}."), out);
+                }
+                out.push(path);
+            }
+        }
+        let fields = self
+            .routes
+            .iter()
+            .find(|r| r.key == route)?
+            .fields
+            .as_ref()?;
+        let mut out = Vec::new();
+        walk(fields, "", &mut out);
+        Some(out)
+    }
+
+    /// The OCSF schema the plan was compiled against.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
 }
 
 #[derive(Debug)]
