@@ -39,6 +39,10 @@ pub struct Args {
     /// event (default), or move the value to `unmapped` and keep the event.
     #[arg(long, value_name = "POLICY", value_parser = ["reject", "unmapped"])]
     on_type_error: Option<String>,
+    /// Check every event against its OCSF class (types, enums, required attributes,
+    /// constraints, profiles); events that break it are rejected with the reasons.
+    #[arg(long)]
+    validate: bool,
 }
 
 /// Compiles a mapping file, printing its warnings; errors are returned.
@@ -125,7 +129,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let stats = run::run(
         &plan,
         inputs,
-        pool.as_ref(),
+        run::RunOptions {
+            pool: pool.as_ref(),
+            validate: args.validate,
+        },
         &mut Outputs {
             events: &mut events,
             set_aside: &mut set_aside,

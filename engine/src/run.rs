@@ -68,13 +68,23 @@ pub struct Outputs<'o> {
     pub progress: &'o mut dyn FnMut(u64, u64),
 }
 
-/// Runs `plan` over `inputs` on `pool` (in the calling thread when `pool` is `None`).
+/// How a run goes.
+#[derive(Default, Clone, Copy)]
+pub struct RunOptions<'p> {
+    /// Worker threads; `None` evaluates in the calling thread.
+    pub pool: Option<&'p rayon::ThreadPool>,
+    /// Check every event against its OCSF class; an invalid event is rejected.
+    pub validate: bool,
+}
+
+/// Runs `plan` over `inputs`.
 pub fn run(
     plan: &Plan,
     inputs: Vec<Input>,
-    pool: Option<&rayon::ThreadPool>,
+    options: RunOptions,
     out: &mut Outputs,
 ) -> io::Result<Stats> {
+    let pool = options.pool;
     let mut stats = Stats::default();
     let mut bytes_before = 0;
     for input in inputs {
@@ -102,8 +112,10 @@ pub fn run(
                 }
             };
             let (results, read) = match pool {
-                Some(pool) => pool.install(|| rayon::join(|| batch.eval(plan, &name, true), fill)),
-                None => (batch.eval(plan, &name, false), fill()),
+                Some(pool) => pool.install(|| {
+                    rayon::join(|| batch.eval(plan, &name, true, options.validate), fill)
+                }),
+                None => (batch.eval(plan, &name, false, options.validate), fill()),
             };
             for chunk in results {
                 out.events.write_all(&chunk.events.buf)?;
@@ -170,7 +182,7 @@ impl Batch {
         Ok(())
     }
 
-    fn eval(&self, plan: &Plan, name: &str, parallel: bool) -> Vec<ChunkResult> {
+    fn eval(&self, plan: &Plan, name: &str, parallel: bool, validate: bool) -> Vec<ChunkResult> {
         let run_chunk = |records: &[(std::ops::Range<usize>, Found)]| {
             let mut result = ChunkResult {
                 events: JsonLines::new(),
@@ -186,7 +198,15 @@ impl Batch {
                         "invalid UTF-8 at byte offset {} of the record",
                         e.valid_up_to()
                     )),
-                    (None, Ok(text)) => plan.eval(text, &mut result.events),
+                    (None, Ok(text)) => {
+                        let start = result.events.buf.len();
+                        let outcome = plan.eval(text, &mut result.events);
+                        if validate && matches!(outcome, Outcome::Output { .. }) {
+                            check_output(plan, &mut result.events, start).unwrap_or(outcome)
+                        } else {
+                            outcome
+                        }
+                    }
                 };
                 let (kind, reason) = match outcome {
                     Outcome::Output { .. } => {
@@ -232,4 +252,19 @@ impl Batch {
             vec![run_chunk(&self.records)]
         }
     }
+}
+
+/// Checks the event written from `start` against its OCSF class; when it breaks the
+/// class, removes it and returns the rejection.
+fn check_output(plan: &Plan, events: &mut JsonLines, start: usize) -> Option<Outcome> {
+    let event: serde_json::Value = serde_json::from_slice(&events.buf[start..]).ok()?;
+    let problems = crate::validate::output::check_event(plan.schema(), &event);
+    if problems.is_empty() {
+        return None;
+    }
+    events.buf.truncate(start);
+    Some(Outcome::Rejected(format!(
+        "not valid OCSF: {}",
+        problems.join("; ")
+    )))
 }

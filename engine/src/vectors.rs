@@ -77,11 +77,12 @@ pub struct Actual {
 
 /// Runs a case's input through `plan` exactly as `ocsfmap transform` does.
 pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
-    run_file(plan, &case.input)
+    run_file(plan, &case.input, true)
 }
 
-/// Runs one input file through `plan` exactly as `ocsfmap transform` does.
-pub fn run_file(plan: &Plan, input: &Path) -> io::Result<Actual> {
+/// Runs one input file through `plan` as `ocsfmap transform` does; with `validate`,
+/// events that break their OCSF class are set aside with the reasons.
+pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual> {
     let reader = fs::File::open(input)?;
     let mut events = Vec::new();
     let mut set_aside = Vec::new();
@@ -95,7 +96,10 @@ pub fn run_file(plan: &Plan, input: &Path) -> io::Result<Actual> {
             name: input.display().to_string(),
             reader: Box::new(reader),
         }],
-        None,
+        run::RunOptions {
+            pool: None,
+            validate,
+        },
         &mut Outputs {
             events: &mut events,
             set_aside: &mut keep,

@@ -19,7 +19,7 @@ fn load(name: &str) -> MappingFile {
 }
 
 fn transform(plan: &Plan, sample: &str) -> (Vec<Value>, Vec<SetAside>, Stats) {
-    let actual = vectors::run_file(plan, &fixture(sample)).unwrap();
+    let actual = vectors::run_file(plan, &fixture(sample), false).unwrap();
     (actual.events, actual.set_aside, actual.stats)
 }
 

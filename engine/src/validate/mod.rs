@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod locate;
+pub mod output;
 
 use std::path::{Path, PathBuf};
 
