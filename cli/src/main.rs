@@ -1,6 +1,7 @@
 //! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
 
 mod render;
+mod test_cmd;
 mod transform;
 mod validate;
 
@@ -28,6 +29,8 @@ enum Command {
     Transform(transform::Args),
     /// Check mapping files against the mapping language and the OCSF schema.
     Validate(validate::Args),
+    /// Run mappings' sample inputs and compare with their expected outputs.
+    Test(test_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Transform(args) => transform::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Test(args) => test_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -65,6 +65,23 @@ pub enum Code {
 }
 
 impl Code {
+    /// Whether the diagnostic is about a value (and is shown at the value, not its key).
+    pub fn points_at_value(self) -> bool {
+        matches!(
+            self,
+            Code::LiteralType
+                | Code::EnumValue
+                | Code::OutOfRange
+                | Code::VersionMismatch
+                | Code::ProfilesNotList
+                | Code::UnknownProfile
+                | Code::PathSyntax
+                | Code::Contradiction
+                | Code::TimeFormat
+                | Code::UnknownClass
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::UnknownClass => "OM001",

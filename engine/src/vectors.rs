@@ -172,3 +172,59 @@ pub fn diff(expected: &[Value], actual: &[Value]) -> String {
     }
     out
 }
+
+/// The result of checking one case.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The case produced exactly its expected events.
+    Pass { events: usize },
+    /// The expected file was (re)written from what the case produced.
+    Blessed { events: usize },
+    /// What went wrong, ready to print (a diff for changed output).
+    Fail(String),
+}
+
+/// Compiles a mapping file for its cases; the error is ready to print.
+pub fn compile_mapping(path: &Path) -> Result<Plan, String> {
+    let file = crate::mapping::load_file(path).map_err(|e| e.to_string())?;
+    crate::compile(&file).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs a case and compares it with its expected file; with `bless`, a missing or
+/// different expected file is rewritten instead of failing. Records set aside (invalid
+/// input, unrouted, not valid OCSF) always fail: a case's samples must all map.
+pub fn check_case(plan: &Plan, case: &Case, bless: bool) -> Verdict {
+    let actual = match run_case(plan, case) {
+        Ok(a) => a,
+        Err(e) => return Verdict::Fail(format!("cannot run {}: {e}", case.input.display())),
+    };
+    if !actual.set_aside.is_empty() {
+        let reasons: Vec<String> = actual
+            .set_aside
+            .iter()
+            .map(|s| format!("  line {}: {}", s.line, s.reason))
+            .collect();
+        return Verdict::Fail(format!("records were set aside:\n{}", reasons.join("\n")));
+    }
+    let events = actual.events.len();
+    let expected = match expected(case) {
+        Ok(e) => e,
+        Err(e) => return Verdict::Fail(e.to_string()),
+    };
+    match expected {
+        Some(expected) if expected == actual.events => Verdict::Pass { events },
+        _ if bless => match self::bless(case, &actual.events) {
+            Ok(()) => Verdict::Blessed { events },
+            Err(e) => Verdict::Fail(format!("cannot write {}: {e}", case.expected.display())),
+        },
+        Some(expected) => Verdict::Fail(format!(
+            "output differs from {} (- expected, + actual):\n{}",
+            case.expected.display(),
+            diff(&expected, &actual.events)
+        )),
+        None => Verdict::Fail(format!(
+            "{} does not exist (bless the case to create it)",
+            case.expected.display()
+        )),
+    }
+}

@@ -546,7 +546,7 @@ fn unknown_attributes_warn_with_a_suggestion_and_move_to_unmapped() {
     let warning = p.warnings[0].to_string();
     assert_eq!(
         warning,
-        "warning[OM004] /custom_source_events/ocsf_mapping/all/schema_mapping/src_endpoint/prot: `src_endpoint.prot` is not an OCSF attribute here; its value goes to `unmapped.src_endpoint.prot` (help: did you mean `src_endpoint.port`?)"
+        "warning[OM004] /custom_source_events/ocsf_mapping/all/schema_mapping/src_endpoint/prot: `src_endpoint.prot` is not an attribute of `network_endpoint`; its value goes to `unmapped.src_endpoint.prot` (help: did you mean `src_endpoint.port`?)"
     );
     assert_eq!(
         out(&p, &json!({"p": 80}))["unmapped"],

@@ -54,24 +54,45 @@ const EXPRESSION_KEYS: &[&str] = &[
 
 /// Compiles a mapping file against the OCSF version it names (1.1.0 by default).
 pub fn compile(file: &MappingFile) -> Result<Plan, CompileError> {
+    let (plan, diagnostics) = compile_all(file);
+    match plan {
+        Some(mut plan) if diagnostics.iter().all(|d| d.severity != Severity::Error) => {
+            plan.warnings = diagnostics;
+            Ok(plan)
+        }
+        _ => {
+            let (mut errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+                .into_iter()
+                .partition(|d| d.severity == Severity::Error);
+            errors.extend(warnings);
+            Err(CompileError {
+                diagnostics: errors,
+            })
+        }
+    }
+}
+
+/// Compiles as far as the mapping allows and returns every diagnostic, errors
+/// included, with the plan built from everything that did compile (`None` only for
+/// an unsupported OCSF version). For validation: checks go on after errors.
+pub fn compile_all(file: &MappingFile) -> (Option<Plan>, Vec<Diagnostic>) {
     let src = &file.custom_source_events;
     let version = src
         .ocsf_version
         .clone()
         .unwrap_or_else(|| schema::DEFAULT_VERSION.to_owned());
     let Some(schema) = schema::schema(&version) else {
-        return Err(CompileError {
-            diagnostics: vec![Diagnostic {
-                code: Code::UnknownVersion,
-                severity: Severity::Error,
-                message: format!("OCSF version `{version}` is not supported"),
-                pointer: "/custom_source_events/ocsf_version".into(),
-                help: Some(format!(
-                    "use one of {}",
-                    schema::SUPPORTED_VERSIONS.join(", ")
-                )),
-            }],
-        });
+        let unknown = Diagnostic {
+            code: Code::UnknownVersion,
+            severity: Severity::Error,
+            message: format!("OCSF version `{version}` is not supported"),
+            pointer: "/custom_source_events/ocsf_version".into(),
+            help: Some(format!(
+                "use one of {}",
+                schema::SUPPORTED_VERSIONS.join(", ")
+            )),
+        };
+        return (None, vec![unknown]);
     };
     let mut c = Compiler {
         schema: &schema,
@@ -82,19 +103,7 @@ pub fn compile(file: &MappingFile) -> Result<Plan, CompileError> {
         time_field: None,
     };
     let plan = c.source(src, &version, &schema);
-    let (errors, warnings): (Vec<_>, Vec<_>) = c
-        .diags
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
-    if errors.is_empty() {
-        let mut plan = plan;
-        plan.warnings = warnings;
-        Ok(plan)
-    } else {
-        let mut diagnostics = errors;
-        diagnostics.extend(warnings);
-        Err(CompileError { diagnostics })
-    }
+    (Some(plan), c.diags)
 }
 
 struct Compiler<'s> {
@@ -328,7 +337,7 @@ impl<'s> Compiler<'s> {
         };
         let mut relocated = Vec::new();
         let mut fields = self.object(
-            &class.attributes,
+            (&class.name, &class.attributes),
             entries,
             &format!("{ptr}/schema_mapping"),
             "",
@@ -482,7 +491,7 @@ impl<'s> Compiler<'s> {
     /// Compiles the entries of a mapping object against a class's or object's attributes.
     fn object(
         &mut self,
-        attrs: &HashMap<String, Attribute>,
+        (owner, attrs): (&str, &HashMap<String, Attribute>),
         entries: &[(String, Node)],
         ptr: &str,
         prefix: &str,
@@ -497,7 +506,7 @@ impl<'s> Compiler<'s> {
                 self.diags.push(Diagnostic {
                     code: Code::UnknownAttribute,
                     severity: Severity::Warning,
-                    message: format!("`{attr_path}` is not an OCSF attribute here; its value goes to `unmapped.{attr_path}`"),
+                    message: format!("`{attr_path}` is not an attribute of `{owner}`; its value goes to `unmapped.{attr_path}`"),
                     pointer: ptr.clone(),
                     help: suggestion.map(|s| format!("did you mean `{prefix}{s}`?")),
                 });
@@ -535,7 +544,7 @@ impl<'s> Compiler<'s> {
             (Kind::Object(name), Node::Object(entries)) if plain_object && !attr.is_array => {
                 let def = self.schema.object(name)?;
                 let fields = self.object(
-                    &def.attributes,
+                    (&def.name, &def.attributes),
                     entries,
                     ptr,
                     &format!("{attr_path}."),
@@ -557,7 +566,7 @@ impl<'s> Compiler<'s> {
                             (Kind::Object(name), Node::Object(entries)) if !is_expression(item) => {
                                 let def = self.schema.object(name)?;
                                 let fields = self.object(
-                                    &def.attributes,
+                                    (&def.name, &def.attributes),
                                     entries,
                                     &ptr,
                                     &format!("{attr_path}."),
@@ -581,7 +590,35 @@ impl<'s> Compiler<'s> {
                 );
                 None
             }
-            _ => self.leaf(node, target, ptr, attr_path),
+            _ => {
+                let before = self.diags.len();
+                let leaf = self.leaf(node, target, ptr, attr_path);
+                if let Some(e) = &attr.enumeration {
+                    self.suggest_enum_ids(before, e);
+                }
+                leaf
+            }
+        }
+    }
+
+    /// A caption written where an enum id belongs (`severity_id: High`): name the id.
+    fn suggest_enum_ids(&mut self, since: usize, e: &crate::schema::Enum) {
+        for d in &mut self.diags[since..] {
+            if d.code != Code::LiteralType || d.help.is_some() {
+                continue;
+            }
+            let Some(text) = d.message.split('"').nth(1) else {
+                continue;
+            };
+            if let Some(id) = e
+                .ids()
+                .into_iter()
+                .find(|id| e.caption(*id).is_some_and(|c| c.eq_ignore_ascii_case(text)))
+            {
+                d.help = Some(format!(
+                    "`{text}` is the caption of {id}; the id attribute takes the number: {id}"
+                ));
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use coerce::{Kind, Target};
-pub use compile::{CompileError, compile};
+pub use compile::{CompileError, compile, compile_all};
 pub use eval::{Outcome, Sink};
 pub use value::Typed;
 

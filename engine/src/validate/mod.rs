@@ -114,13 +114,13 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
             diagnostic: diag(Code::Syntax, String::new(), e.to_string(), None),
             position: None,
         }),
-        Ok(file) => match crate::compile(&file) {
-            Ok(plan) => {
-                diagnostics.extend(plan.warnings.iter().cloned());
+        Ok(file) => {
+            let (plan, found) = crate::plan::compile_all(&file);
+            diagnostics.extend(found);
+            if let Some(plan) = plan {
                 checks::check(&file, &plan, &mut diagnostics);
             }
-            Err(e) => diagnostics.extend(e.diagnostics),
-        },
+        }
     }
     for mut d in diagnostics {
         // `transform` keeps the value of an unknown attribute in `unmapped` and goes on;
@@ -128,7 +128,11 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
         if d.code == Code::UnknownAttribute {
             d.severity = Severity::Error;
         }
-        let position = map.locate(&d.pointer);
+        let position = if d.code.points_at_value() {
+            map.locate_value(&d.pointer)
+        } else {
+            map.locate(&d.pointer)
+        };
         items.push(Located {
             diagnostic: d,
             position,
