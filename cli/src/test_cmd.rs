@@ -68,7 +68,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             }
         }
     }
-    let blessed = if blessed > 0 { format!(", {blessed} blessed") } else { String::new() };
+    let blessed = if blessed > 0 {
+        format!(", {blessed} blessed")
+    } else {
+        String::new()
+    };
     println!("ocsfmap test: {passed} passed, {failed} failed{blessed}");
     Ok(if failed > 0 {
         ExitCode::from(1)

@@ -21,14 +21,15 @@ fn ocsfmap(args: &[&str]) -> (i32, String) {
     )
 }
 
-const MISTAKES: [&str; 2] = [
+const MISTAKES: [&str; 3] = [
     "cli/tests/fixtures/mistakes.yaml",
     "cli/tests/fixtures/duplicate.yaml",
+    "cli/tests/fixtures/structure.yaml",
 ];
 
 #[test]
 fn each_kind_of_mistake_is_reported_once_at_its_line_in_human_form() {
-    let (code, out) = ocsfmap(&["validate", MISTAKES[0], MISTAKES[1]]);
+    let (code, out) = ocsfmap(&["validate", MISTAKES[0], MISTAKES[1], MISTAKES[2]]);
     assert_eq!(code, 1);
     for (code, line) in [
         ("OM022", 13), // metadata.version
@@ -56,12 +57,24 @@ fn each_kind_of_mistake_is_reported_once_at_its_line_in_human_form() {
         out.contains("[OM012]: `activity_id` is written twice in this object (first at line 7)")
     );
     assert!(out.contains("did you mean `src_endpoint.port`?"), "{out}");
+    assert!(out.contains("`matched_feld` is not a key of the mapping language here\n  --> cli/tests/fixtures/structure.yaml:3:3"), "{out}");
+    assert!(
+        out.contains("[OM025]: \"yes please\" is not of type \"boolean\""),
+        "{out}"
+    );
     insta::assert_snapshot!("mistakes_human", out);
 }
 
 #[test]
 fn mistakes_as_json() {
-    let (code, out) = ocsfmap(&["validate", "--format", "json", MISTAKES[0], MISTAKES[1]]);
+    let (code, out) = ocsfmap(&[
+        "validate",
+        "--format",
+        "json",
+        MISTAKES[0],
+        MISTAKES[1],
+        MISTAKES[2],
+    ]);
     assert_eq!(code, 1);
     let items: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert!(
@@ -74,7 +87,14 @@ fn mistakes_as_json() {
 
 #[test]
 fn mistakes_as_github_annotations() {
-    let (code, out) = ocsfmap(&["validate", "--format", "github", MISTAKES[0], MISTAKES[1]]);
+    let (code, out) = ocsfmap(&[
+        "validate",
+        "--format",
+        "github",
+        MISTAKES[0],
+        MISTAKES[1],
+        MISTAKES[2],
+    ]);
     assert_eq!(code, 1);
     assert!(
         out.lines()

@@ -13,14 +13,14 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use super::node::{KeyString, Node};
 
 /// A whole mapping file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappingFile {
     pub custom_source_events: SourceEvents,
 }
 
 /// One source's events and how each kind maps to an OCSF class.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceEvents {
     pub source_name: String,
@@ -53,7 +53,7 @@ pub struct SourceEvents {
 }
 
 /// What a value that cannot be coerced to its attribute's type does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnTypeError {
     /// The event is rejected, with the attribute and the value in the reason.
@@ -65,7 +65,7 @@ pub enum OnTypeError {
 }
 
 /// The published `timestamp` block: the event time's field and its format.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimestampSpec {
     pub field: String,
@@ -74,7 +74,7 @@ pub struct TimestampSpec {
 }
 
 /// One route: the class and the attribute mapping for events of one kind.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteSpec {
     #[serde(default)]
@@ -90,7 +90,7 @@ pub struct RouteSpec {
 }
 
 /// Extension: record-level preparation of raw events.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
     /// String fields holding `Key: Value` lines, parsed into objects before mapping
@@ -106,7 +106,7 @@ pub struct InputSpec {
 }
 
 /// Extension: a condition under which an event is dropped on purpose.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropRule {
     pub field: String,
@@ -142,5 +142,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
             }
         }
         d.deserialize_map(V(PhantomData))
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for OrderedMap<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<T>();
+        schemars::json_schema!({ "type": "object", "additionalProperties": value })
     }
 }

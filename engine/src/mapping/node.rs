@@ -183,6 +183,71 @@ impl<'de> Deserialize<'de> for KeyString {
     }
 }
 
+impl schemars::JsonSchema for Node {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MappingValue".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<Node>();
+        let path = schemars::json_schema!({
+            "type": "string",
+            "description": "A `$.` path into the raw event (`$.a.b`, `$.list[0]`, `$['key.with.dots']`, or JSONPath with wildcards and filters)"
+        });
+        schemars::json_schema!({
+            "description": "A mapping value: a `$.` path, a literal, an expression, a nested object of mapping values, or a list of them.",
+            "anyOf": [
+                {"type": "string", "description": "A `$.` path into the raw event, or a literal string."},
+                {"type": ["number", "boolean", "null"], "description": "A literal."},
+                {"type": "array", "items": value, "description": "A list; items may be paths, and a path holding an array adds all its elements."},
+                {
+                    "type": "object", "required": ["enum"], "additionalProperties": false,
+                    "description": "Looks the value of `evaluate` up in `values` (keys compare as strings); `other` when absent or not listed.",
+                    "properties": {
+                        "enum": {
+                            "type": "object", "required": ["evaluate", "values"], "additionalProperties": false,
+                            "properties": {"evaluate": path, "values": {"type": "object", "additionalProperties": value}, "other": value}
+                        },
+                        "default": value
+                    }
+                },
+                {
+                    "type": "object", "required": ["coalesce"], "additionalProperties": false,
+                    "description": "The first non-null of several values; `default` when all are null.",
+                    "properties": {"coalesce": {"type": "array", "items": value}, "default": value}
+                },
+                {
+                    "type": "object", "required": ["literal"], "additionalProperties": false,
+                    "description": "A literal value, even a string that starts with `$.`.",
+                    "properties": {"literal": true, "default": value}
+                },
+                {
+                    "type": "object", "required": ["template"], "additionalProperties": false,
+                    "description": "Text with `{$.path}` placeholders; `{{` and `}}` are literal braces.",
+                    "properties": {"template": {"type": "string"}, "default": value}
+                },
+                {
+                    "type": "object", "required": ["timestamp"], "additionalProperties": false,
+                    "description": "A timestamp field and its format (auto, iso8601, epoch, epoch_s/ms/us/ns, or a strftime pattern).",
+                    "properties": {
+                        "timestamp": {
+                            "type": "object", "required": ["field"], "additionalProperties": false,
+                            "properties": {"field": path, "format": {"type": "string"}}
+                        },
+                        "default": value
+                    }
+                },
+                {
+                    "type": "object", "required": ["split", "separator"], "additionalProperties": false,
+                    "description": "The part of a string at `index` (negative counts from the end) when split on `separator`.",
+                    "properties": {"split": value, "separator": {"type": "string", "minLength": 1}, "index": {"type": "integer"}, "default": value}
+                },
+                {"type": "object", "additionalProperties": value, "description": "A nested OCSF object: attribute name -> mapping value."}
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! position of the offending key or value.
 
 pub mod checks;
+pub mod language;
 pub mod locate;
 pub mod output;
 
@@ -94,8 +95,30 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
             position: Some(*at),
         });
     }
+    // The JSON Schema of the language finds every structural problem at once (serde
+    // stops at the first); when it finds some, they stand for the load error.
+    let schema_violations = structural_problems(&text, syntax);
+    for v in &schema_violations {
+        let help = v.help.clone().or_else(|| {
+            Some("the mapping language is described in schemas/mapping.schema.json".into())
+        });
+        items.push(Located {
+            diagnostic: diag(
+                Code::SchemaViolation,
+                v.pointer.clone(),
+                v.message.clone(),
+                help,
+            ),
+            position: if v.at_key {
+                map.locate(&v.pointer)
+            } else {
+                map.locate_value(&v.pointer)
+            },
+        });
+    }
     let mut diagnostics = Vec::new();
     match parse_str(&text, syntax, path) {
+        Err(_) if !schema_violations.is_empty() => {}
         Err(LoadError::Syntax {
             line,
             column,
@@ -149,4 +172,16 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
         text,
         items,
     }
+}
+
+/// JSON Schema violations of the document, when it parses.
+fn structural_problems(text: &str, syntax: Syntax) -> Vec<language::Violation> {
+    let node: Option<crate::mapping::Node> = match syntax {
+        Syntax::Json => serde_json::from_str(text).ok(),
+        Syntax::Yaml => serde_yaml::from_str(text).ok(),
+    };
+    node.map_or_else(Vec::new, |mut n| {
+        n.apply_merge_keys();
+        language::violations(&n.to_value())
+    })
 }
