@@ -346,3 +346,37 @@ fn published_mappings_run_with_their_preprocessing_as_options() {
         "{stderr}"
     );
 }
+
+#[test]
+fn validate_rejects_events_that_break_their_class_with_the_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let args = [
+        "transform",
+        "-m",
+        "engine/tests/fixtures/reference/aws_nfw.json",
+        "engine/tests/fixtures/reference/nfw_netflow_sample.jsonl",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ];
+    let plain = ocsfmap(&args, None);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "without --validate the typed event is output"
+    );
+    let mut with = args.to_vec();
+    with.push("--validate");
+    let checked = ocsfmap(&with, None);
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(checked.stdout.is_empty());
+    let reason = lines(&std::fs::read(&rejects).unwrap())[0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The published mapping leaves out connection_info.direction_id, which OCSF requires.
+    assert_eq!(
+        reason,
+        "not valid OCSF: required attribute `connection_info.direction_id` is missing"
+    );
+}
