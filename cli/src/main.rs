@@ -25,8 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Transform raw events into OCSF events (JSON lines).
-    Transform(transform::Args),
+    /// Transform raw events into OCSF events (JSON lines or Parquet).
+    Transform(Box<transform::Args>),
     /// Check mapping files against the mapping language and the OCSF schema.
     Validate(validate::Args),
     /// Run mappings' sample inputs and compare with their expected outputs.

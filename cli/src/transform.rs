@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::{EventBuffer, EventTrees, JsonLines};
 use ocsfmap_engine::run::{self, Input, Outputs, SetAside, Stats};
 use ocsfmap_engine::{Plan, mapping};
 
@@ -43,6 +45,27 @@ pub struct Args {
     /// constraints, profiles); events that break it are rejected with the reasons.
     #[arg(long)]
     validate: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: OutputFormat,
+    /// Parquet: the folder under which `ext/<source>/region=.../accountId=.../eventDay=.../` goes.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// Parquet: the `region=` partition (default: the mapping's security_lake.region).
+    #[arg(long)]
+    region: Option<String>,
+    /// Parquet: the `accountId=` partition (default: the mapping's security_lake.account_id).
+    #[arg(long)]
+    account_id: Option<String>,
+    /// Parquet: page compression.
+    #[arg(long, value_enum, default_value = "zstd")]
+    compression: CompressionArg,
+    /// Parquet: rows per file at most.
+    #[arg(long, value_name = "N", default_value_t = ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE)]
+    max_rows_per_file: usize,
+    /// Parquet: file names start with this (default: the first input's name).
+    #[arg(long, value_name = "NAME")]
+    file_prefix: Option<String>,
 }
 
 /// Compiles a mapping file, printing its warnings; errors are returned.
@@ -81,12 +104,60 @@ pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
 
 pub fn run(args: &Args) -> Result<ExitCode> {
     let plan = load_plan(&args.mapping, args)?;
-    let inputs = open_inputs(&args.inputs)?;
-
-    let mut events: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
-        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    let started = Instant::now();
+    let (stats, files) = match args.format {
+        OutputFormat::Jsonl => {
+            if args.output_dir.is_some() {
+                bail!("--output-dir is for --format parquet; JSON lines go to --output or stdout");
+            }
+            let mut events: Box<dyn Write> = match &args.output {
+                Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
+                None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+            };
+            let stats = execute(&plan, args, &mut |batch: JsonLines| {
+                events.write_all(&batch.buf)
+            })?;
+            events.flush()?;
+            (stats, None)
+        }
+        OutputFormat::Parquet => {
+            let options = parquet_options(&plan, args)?;
+            let mut parquet =
+                ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let stats = execute(&plan, args, &mut |batch: EventTrees| {
+                batch.events.iter().try_for_each(|e| parquet.push(e))
+            })?;
+            (stats, Some(parquet.finish()?))
+        }
     };
+    if let Some(path) = &args.stats {
+        let mut w = create(path)?;
+        serde_json::to_writer(&mut w, &stats)?;
+        w.write_all(b"\n")?;
+    }
+    let line = summary(&stats, started.elapsed());
+    match (files, &args.output_dir) {
+        (Some(files), Some(dir)) => eprintln!(
+            "{line}; {} Parquet file(s) under {}",
+            files.len(),
+            dir.display()
+        ),
+        _ => eprintln!("{line}"),
+    }
+    Ok(if stats.rejected + stats.unrouted > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs the plan over the inputs into `events`, writing rejects and showing progress.
+fn execute<B: EventBuffer>(
+    plan: &Plan,
+    args: &Args,
+    events: &mut dyn FnMut(B) -> io::Result<()>,
+) -> Result<Stats> {
+    let inputs = open_inputs(&args.inputs)?;
     let mut rejects = args
         .rejects
         .as_ref()
@@ -108,7 +179,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             ));
         }
     };
-
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
@@ -125,39 +195,115 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         None
     };
-    let started = Instant::now();
     let stats = run::run(
-        &plan,
+        plan,
         inputs,
         run::RunOptions {
             pool: pool.as_ref(),
             validate: args.validate,
         },
         &mut Outputs {
-            events: &mut events,
+            events,
             set_aside: &mut set_aside,
             progress: &mut progress,
         },
     )?;
-    events.flush()?;
-    drop(events);
     if let Some(mut w) = rejects.take() {
         w.flush()?;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    if let Some(path) = &args.stats {
-        let mut w = create(path)?;
-        serde_json::to_writer(&mut w, &stats)?;
-        w.write_all(b"\n")?;
+    Ok(stats)
+}
+
+/// Parquet settings from the options, falling back to the mapping's `security_lake`.
+fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
+    if args.output.is_some() {
+        bail!("--output is for JSON lines; Parquet files go under --output-dir");
     }
-    eprintln!("{}", summary(&stats, started.elapsed()));
-    Ok(if stats.rejected + stats.unrouted > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let Some(out_dir) = args.output_dir.clone() else {
+        bail!("--format parquet needs --output-dir");
+    };
+    let region = args
+        .region
+        .clone()
+        .or_else(|| plan.security_lake.region.clone());
+    let account_id = args
+        .account_id
+        .clone()
+        .or_else(|| plan.security_lake.account_id.clone());
+    let (Some(region), Some(account_id)) = (region, account_id) else {
+        bail!(
+            "--format parquet needs --region and --account-id (or security_lake.region and security_lake.account_id in the mapping)"
+        );
+    };
+    let file_prefix = args
+        .file_prefix
+        .clone()
+        .unwrap_or_else(|| default_prefix(&args.inputs));
+    Ok(ParquetOptions {
+        out_dir,
+        region,
+        account_id,
+        codec: args.compression.into(),
+        file_prefix,
+        max_rows_per_file: args.max_rows_per_file.max(1),
+        row_group_rows: ParquetOptions::DEFAULT_ROW_GROUP_ROWS,
     })
+}
+
+/// The first input's name without its extensions (`sysmon.jsonl.gz` -> `sysmon`), so
+/// a second run over the same input overwrites the same files.
+fn default_prefix(inputs: &[PathBuf]) -> String {
+    let name = inputs
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .map_or("stdin", |n| n.split('.').next().unwrap_or(n));
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "events".to_owned()
+    } else {
+        clean
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON event per line.
+    Jsonl,
+    /// Parquet files in Amazon Security Lake's layout.
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompressionArg {
+    Zstd,
+    Gzip,
+    Snappy,
+    None,
+}
+
+impl From<CompressionArg> for Codec {
+    fn from(c: CompressionArg) -> Codec {
+        match c {
+            CompressionArg::Zstd => Codec::Zstd,
+            CompressionArg::Gzip => Codec::Gzip,
+            CompressionArg::Snappy => Codec::Snappy,
+            CompressionArg::None => Codec::None,
+        }
+    }
 }
 
 fn summary(s: &Stats, elapsed: std::time::Duration) -> String {

@@ -1,13 +1,13 @@
 //! Running a plan over inputs: records are read in batches, evaluated on a thread
 //! pool, and written in input order. Every record ends up counted exactly once.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::input::{Found, Position, RecordReader};
-use crate::output::JsonLines;
+use crate::output::EventBuffer;
 use crate::plan::{Outcome, Plan};
 
 /// Records per batch handed to the pool, and bytes after which a batch is cut early.
@@ -62,8 +62,9 @@ pub struct Input {
 
 /// Where results go. `progress` is called after each batch with the records and
 /// bytes read so far.
-pub struct Outputs<'o> {
-    pub events: &'o mut dyn Write,
+pub struct Outputs<'o, B> {
+    /// Receives each batch of events, in input order.
+    pub events: &'o mut dyn FnMut(B) -> io::Result<()>,
     pub set_aside: &'o mut dyn FnMut(&SetAside) -> io::Result<()>,
     pub progress: &'o mut dyn FnMut(u64, u64),
 }
@@ -78,11 +79,11 @@ pub struct RunOptions<'p> {
 }
 
 /// Runs `plan` over `inputs`.
-pub fn run(
+pub fn run<B: EventBuffer>(
     plan: &Plan,
     inputs: Vec<Input>,
     options: RunOptions,
-    out: &mut Outputs,
+    out: &mut Outputs<B>,
 ) -> io::Result<Stats> {
     let pool = options.pool;
     let mut stats = Stats::default();
@@ -118,7 +119,7 @@ pub fn run(
                 None => (batch.eval(plan, &name, false, options.validate), fill()),
             };
             for chunk in results {
-                out.events.write_all(&chunk.events.buf)?;
+                (out.events)(chunk.events)?;
                 for item in &chunk.set_aside {
                     (out.set_aside)(item)?;
                 }
@@ -160,8 +161,8 @@ struct Batch {
     records: Vec<(std::ops::Range<usize>, Found)>,
 }
 
-struct ChunkResult {
-    events: JsonLines,
+struct ChunkResult<B> {
+    events: B,
     set_aside: Vec<SetAside>,
     stats: Stats,
 }
@@ -182,10 +183,16 @@ impl Batch {
         Ok(())
     }
 
-    fn eval(&self, plan: &Plan, name: &str, parallel: bool, validate: bool) -> Vec<ChunkResult> {
+    fn eval<B: EventBuffer>(
+        &self,
+        plan: &Plan,
+        name: &str,
+        parallel: bool,
+        validate: bool,
+    ) -> Vec<ChunkResult<B>> {
         let run_chunk = |records: &[(std::ops::Range<usize>, Found)]| {
             let mut result = ChunkResult {
-                events: JsonLines::new(),
+                events: B::default(),
                 set_aside: Vec::new(),
                 stats: Stats::default(),
             };
@@ -199,12 +206,14 @@ impl Batch {
                         e.valid_up_to()
                     )),
                     (None, Ok(text)) => {
-                        let start = result.events.buf.len();
+                        let mark = result.events.mark();
                         let outcome = plan.eval(text, &mut result.events);
-                        if validate && matches!(outcome, Outcome::Output { .. }) {
-                            check_output(plan, &mut result.events, start).unwrap_or(outcome)
-                        } else {
-                            outcome
+                        match outcome {
+                            Outcome::Output { .. } => {
+                                check_output(plan, &mut result.events, mark, validate)
+                                    .unwrap_or(outcome)
+                            }
+                            other => other,
                         }
                     }
                 };
@@ -254,17 +263,23 @@ impl Batch {
     }
 }
 
-/// Checks the event written from `start` against its OCSF class; when it breaks the
-/// class, removes it and returns the rejection.
-fn check_output(plan: &Plan, events: &mut JsonLines, start: usize) -> Option<Outcome> {
-    let event: serde_json::Value = serde_json::from_slice(&events.buf[start..]).ok()?;
-    let problems = crate::validate::output::check_event(plan.schema(), &event);
-    if problems.is_empty() {
-        return None;
-    }
-    events.buf.truncate(start);
-    Some(Outcome::Rejected(format!(
-        "not valid OCSF: {}",
-        problems.join("; ")
-    )))
+/// Checks the event written at `mark`: that the writer can store it, and with
+/// `validate` that it is valid for its OCSF class. When not, removes it and returns
+/// the rejection.
+fn check_output<B: EventBuffer>(
+    plan: &Plan,
+    events: &mut B,
+    mark: usize,
+    validate: bool,
+) -> Option<Outcome> {
+    let reason = events.refuse(mark).or_else(|| {
+        if !validate {
+            return None;
+        }
+        let event = events.event_json(mark)?;
+        let problems = crate::validate::output::check_event(plan.schema(), &event);
+        (!problems.is_empty()).then(|| format!("not valid OCSF: {}", problems.join("; ")))
+    })?;
+    events.rollback(mark);
+    Some(Outcome::Rejected(reason))
 }

@@ -84,7 +84,11 @@ pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
 /// events that break their OCSF class are set aside with the reasons.
 pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual> {
     let reader = fs::File::open(input)?;
-    let mut events = Vec::new();
+    let mut events: Vec<u8> = Vec::new();
+    let mut write = |batch: crate::output::JsonLines| {
+        events.extend_from_slice(&batch.buf);
+        Ok(())
+    };
     let mut set_aside = Vec::new();
     let mut keep = |s: &SetAside| {
         set_aside.push(s.clone());
@@ -101,7 +105,7 @@ pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual>
             validate,
         },
         &mut Outputs {
-            events: &mut events,
+            events: &mut write,
             set_aside: &mut keep,
             progress: &mut |_, _| {},
         },

@@ -50,6 +50,21 @@ pub struct SourceEvents {
     /// Extension: what a value that cannot be coerced to its attribute's type does.
     #[serde(default)]
     pub on_type_error: OnTypeError,
+    /// Extension: where Parquet output goes in Amazon Security Lake.
+    #[serde(default)]
+    pub security_lake: Option<SecurityLakeSpec>,
+}
+
+/// Extension: the Security Lake partition values of a custom source.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityLakeSpec {
+    /// AWS region of the data lake (`region=` partition).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// 12-digit AWS account id (`accountId=` partition).
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 /// What a value that cannot be coerced to its attribute's type does.

@@ -238,6 +238,7 @@ impl<'s> Compiler<'s> {
             ocsf_version: version.to_owned(),
             records_keys,
             warnings: Vec::new(),
+            security_lake: src.security_lake.clone().unwrap_or_default(),
             schema: Arc::clone(schema),
             trie: std::mem::take(&mut self.trie),
             drops,

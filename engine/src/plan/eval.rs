@@ -199,10 +199,14 @@ impl<'e> Evaluator<'e> {
         match node {
             OutNode::Leaf(leaf) => self.leaf_or_move(leaf, state),
             OutNode::Object(fields) => {
-                let mut collect = Collect::default();
-                collect.begin_event();
-                self.fields(fields, route, state, &mut collect)?;
-                Ok(collect.finish())
+                let mut tree = crate::output::EventTrees::default();
+                tree.begin_event();
+                self.fields(fields, route, state, &mut tree)?;
+                tree.end_event();
+                Ok(tree
+                    .events
+                    .pop()
+                    .filter(|t| !matches!(t, Typed::Object(f) if f.is_empty())))
             }
             _ => Ok(None),
         }
@@ -364,47 +368,5 @@ impl Got<'_> {
                 Some(Cow::Owned(n.into_owned()))
             }
         }
-    }
-}
-
-/// A sink that builds a value (objects inside lists); empty objects are left out.
-#[derive(Default)]
-struct Collect<'v> {
-    stack: Vec<(String, Vec<(String, Typed<'v>)>)>,
-}
-
-impl<'v> Collect<'v> {
-    fn finish(mut self) -> Option<Typed<'v>> {
-        let (_, fields) = self.stack.pop()?;
-        (!fields.is_empty()).then_some(Typed::Object(fields))
-    }
-}
-
-impl Sink for Collect<'_> {
-    fn begin_event(&mut self) {
-        self.stack.push((String::new(), Vec::new()));
-    }
-    fn end_event(&mut self) {}
-    fn abort_event(&mut self) {
-        self.stack.clear();
-    }
-    fn begin_object(&mut self, key: &str) {
-        self.stack.push((key.to_owned(), Vec::new()));
-    }
-    fn end_object(&mut self) {
-        if let Some((key, fields)) = self.stack.pop()
-            && !fields.is_empty()
-            && let Some((_, parent)) = self.stack.last_mut()
-        {
-            parent.push((key, Typed::Object(fields)));
-        }
-    }
-    fn value(&mut self, key: &str, value: &Typed<'_>) {
-        if let Some((_, top)) = self.stack.last_mut() {
-            top.push((key.to_owned(), value.clone().into_owned()));
-        }
-    }
-    fn raw(&mut self, key: &str, json: &str) {
-        self.value(key, &Typed::Json(Cow::Owned(json.to_owned())));
     }
 }

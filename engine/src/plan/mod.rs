@@ -30,6 +30,8 @@ pub struct Plan {
     pub records_keys: Vec<String>,
     /// Warnings found while compiling (errors abort compilation).
     pub warnings: Vec<Diagnostic>,
+    /// Security Lake partition values named by the mapping, if any.
+    pub security_lake: crate::mapping::model::SecurityLakeSpec,
     schema: Arc<Schema>,
     trie: Trie,
     drops: Vec<DropCond>,
@@ -72,6 +74,24 @@ impl Plan {
         let mut out = Vec::new();
         walk(fields, "", &mut out);
         Some(out)
+    }
+
+    /// The shape of what each route produces, by class: for each class uid, the
+    /// top-level fields the class's routes can write (merged over routes).
+    pub fn shapes(&self) -> Vec<(i64, Vec<(String, Shape)>)> {
+        let mut out: Vec<(i64, Vec<(String, Shape)>)> = Vec::new();
+        for route in &self.routes {
+            let (Some(uid), Some(fields)) = (route.class_uid, &route.fields) else {
+                continue;
+            };
+            let shape = fields_shape(fields);
+            match out.iter_mut().find(|(u, _)| *u == uid) {
+                Some((_, existing)) => merge_fields(existing, shape),
+                None => out.push((uid, shape)),
+            }
+        }
+        out.sort_by_key(|(uid, _)| *uid);
+        out
     }
 
     /// The OCSF schema the plan was compiled against.
@@ -201,4 +221,76 @@ struct EnumTable {
 enum TemplatePart {
     Text(String),
     Path(PathRef),
+}
+
+/// What a route can write under one key: the basis of columnar schemas.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// An object built key by key.
+    Object(Vec<(String, Shape)>),
+    /// A value coerced to this target (an OCSF object target means the whole object).
+    Value(Target),
+    /// A list built item by item.
+    List(Box<Shape>),
+    /// A derived attribute; its type is the attribute's.
+    Derived,
+    /// The open `unmapped` object.
+    Unmapped,
+}
+
+fn fields_shape(fields: &[Field]) -> Vec<(String, Shape)> {
+    fields
+        .iter()
+        .filter(|f| !f.name.is_empty())
+        .map(|f| (f.name.to_string(), node_shape(&f.name, &f.node)))
+        .collect()
+}
+
+fn node_shape(name: &str, node: &OutNode) -> Shape {
+    match node {
+        OutNode::Object(_) if name == "unmapped" => Shape::Unmapped,
+        OutNode::Object(children) => Shape::Object(fields_shape(children)),
+        OutNode::Leaf(leaf) => Shape::Value(leaf.target.clone()),
+        OutNode::List { items } => {
+            let mut element: Option<Shape> = None;
+            for item in items {
+                let s = match node_shape("", item) {
+                    Shape::Value(t) => Shape::Value(Target {
+                        kind: t.kind,
+                        array: false,
+                    }),
+                    other => other,
+                };
+                element = Some(match element {
+                    Some(mut e) => {
+                        merge_shape(&mut e, s);
+                        e
+                    }
+                    None => s,
+                });
+            }
+            Shape::List(Box::new(element.unwrap_or(Shape::Derived)))
+        }
+        OutNode::Derived { .. } | OutNode::Rest | OutNode::Moved => Shape::Derived,
+    }
+}
+
+fn merge_fields(into: &mut Vec<(String, Shape)>, from: Vec<(String, Shape)>) {
+    for (name, shape) in from {
+        match into.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => merge_shape(existing, shape),
+            None => into.push((name, shape)),
+        }
+    }
+}
+
+/// Two routes writing one key: objects merge; a whole-object value wins over a
+/// key-by-key object (it can hold every attribute).
+fn merge_shape(into: &mut Shape, from: Shape) {
+    match (&mut *into, from) {
+        (Shape::Object(a), Shape::Object(b)) => merge_fields(a, b),
+        (Shape::List(a), Shape::List(b)) => merge_shape(a, *b),
+        (Shape::Object(_) | Shape::Derived, v @ Shape::Value(_)) => *into = v,
+        _ => {}
+    }
 }

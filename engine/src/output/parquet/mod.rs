@@ -1,0 +1,300 @@
+//! Parquet output for Amazon Security Lake custom sources: one class per file, files
+//! under `ext/<source>/region=<r>/accountId=<a>/eventDay=<YYYYMMDD>/`, rows sorted by
+//! `time`, the schema derived from the plan (see [`schema`]).
+//!
+//! A mapping with one class writes under `ext/<source_name>/`; a mapping with several
+//! writes one sub-source per class, `ext/<source_name>-<class name>/` (for example
+//! `windows-sysmon-process_activity`).
+
+pub mod columns;
+pub mod schema;
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, Int64Array, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use self::columns::Column;
+use crate::plan::{Plan, Typed};
+
+/// Compression of Parquet pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Codec {
+    #[default]
+    Zstd,
+    Gzip,
+    Snappy,
+    None,
+}
+
+/// Where and how Parquet files are written.
+#[derive(Debug, Clone)]
+pub struct ParquetOptions {
+    pub out_dir: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    pub codec: Codec,
+    /// File names start with this (deterministic for an input: a retry overwrites).
+    pub file_prefix: String,
+    /// Rows per file at most; a class's rows are written when this many are buffered.
+    pub max_rows_per_file: usize,
+    pub row_group_rows: usize,
+}
+
+impl ParquetOptions {
+    pub const DEFAULT_MAX_ROWS_PER_FILE: usize = 250_000;
+    pub const DEFAULT_ROW_GROUP_ROWS: usize = 64 * 1024;
+}
+
+/// A configuration that cannot produce a Security Lake layout.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error("{what} `{value}` is not valid: {rule}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+}
+
+/// Security Lake custom source names: 1 to 64 letters, digits, `-` and `_`.
+pub fn check_source_name(name: &str) -> Result<(), LayoutError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(LayoutError::Invalid {
+            what: "custom source name",
+            value: name.to_owned(),
+            rule: "1 to 64 letters, digits, `-` or `_`",
+        })
+    }
+}
+
+fn check_layout(options: &ParquetOptions) -> Result<(), LayoutError> {
+    if options.account_id.len() != 12 || !options.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(LayoutError::Invalid {
+            what: "account id",
+            value: options.account_id.clone(),
+            rule: "12 digits",
+        });
+    }
+    let region_ok = !options.region.is_empty()
+        && options
+            .region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && options.region.contains('-');
+    if !region_ok {
+        return Err(LayoutError::Invalid {
+            what: "region",
+            value: options.region.clone(),
+            rule: "an AWS region such as us-east-1",
+        });
+    }
+    let prefix_ok = !options.file_prefix.is_empty()
+        && options
+            .file_prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !prefix_ok {
+        return Err(LayoutError::Invalid {
+            what: "file prefix",
+            value: options.file_prefix.clone(),
+            rule: "letters, digits, `-`, `_` or `.`",
+        });
+    }
+    Ok(())
+}
+
+/// One class's buffered rows and its files.
+struct ClassOut {
+    uid: i64,
+    source: String,
+    schema: SchemaRef,
+    columns: Vec<Column>,
+    rows: usize,
+    /// Files written so far, per eventDay.
+    parts: std::collections::BTreeMap<String, u32>,
+}
+
+/// Writes events of a plan's classes into Security Lake's layout.
+pub struct ParquetOutput {
+    options: ParquetOptions,
+    classes: Vec<ClassOut>,
+    written: Vec<PathBuf>,
+}
+
+impl ParquetOutput {
+    /// Prepares one writer per class the plan can produce.
+    pub fn new(plan: &Plan, options: ParquetOptions) -> Result<Self, LayoutError> {
+        check_layout(&options)?;
+        let shapes = plan.shapes();
+        let multi = shapes.len() > 1;
+        let mut classes = Vec::new();
+        for (uid, fields) in shapes {
+            let Some(class) = plan.schema().class_by_uid(uid) else {
+                continue;
+            };
+            let source = if multi {
+                format!("{}-{}", plan.source_name, class.name)
+            } else {
+                plan.source_name.clone()
+            };
+            check_source_name(&source)?;
+            let schema = Arc::new(schema::class_schema(plan.schema(), class, &fields));
+            let columns = schema
+                .fields()
+                .iter()
+                .map(|f| Column::new(f.data_type()))
+                .collect();
+            classes.push(ClassOut {
+                uid,
+                source,
+                schema,
+                columns,
+                rows: 0,
+                parts: std::collections::BTreeMap::default(),
+            });
+        }
+        Ok(ParquetOutput {
+            options,
+            classes,
+            written: Vec::new(),
+        })
+    }
+
+    /// The Arrow schema of each class's files.
+    pub fn schemas(&self) -> impl Iterator<Item = (i64, &str, &SchemaRef)> {
+        self.classes
+            .iter()
+            .map(|c| (c.uid, c.source.as_str(), &c.schema))
+    }
+
+    /// Adds one event (as produced by [`crate::output::EventTrees`]).
+    pub fn push(&mut self, event: &Typed<'_>) -> io::Result<()> {
+        let Typed::Object(fields) = event else {
+            return Ok(());
+        };
+        let uid = fields
+            .iter()
+            .find(|(k, _)| k == "class_uid")
+            .and_then(|(_, v)| v.as_int());
+        let Some(i) = self.classes.iter().position(|c| Some(c.uid) == uid) else {
+            return Err(io::Error::other(format!(
+                "event of class {uid:?} that the plan does not produce"
+            )));
+        };
+        let class = &mut self.classes[i];
+        for (field, column) in class.schema.fields().iter().zip(class.columns.iter_mut()) {
+            match fields.iter().find(|(k, _)| k == field.name()) {
+                Some((_, v)) => column.push(v),
+                None => column.push_null(),
+            }
+        }
+        class.rows += 1;
+        if class.rows >= self.options.max_rows_per_file {
+            self.flush(i)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered and returns every file written, in order.
+    pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
+        for i in 0..self.classes.len() {
+            self.flush(i)?;
+        }
+        Ok(self.written)
+    }
+
+    /// Sorts a class's buffered rows by `time` and writes one file per eventDay.
+    fn flush(&mut self, i: usize) -> io::Result<()> {
+        let class = &mut self.classes[i];
+        if class.rows == 0 {
+            return Ok(());
+        }
+        let arrays = class.columns.iter_mut().map(Column::finish).collect();
+        class.rows = 0;
+        let batch = RecordBatch::try_new(class.schema.clone(), arrays).map_err(io::Error::other)?;
+        let Some(times) = batch
+            .column_by_name("time")
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+            .cloned()
+        else {
+            return Err(io::Error::other(
+                "no `time` column: Parquet output needs `time`",
+            ));
+        };
+        // Stable sort by time: equal times keep input order, so output is deterministic.
+        let mut order: Vec<u32> = (0..batch.num_rows() as u32).collect();
+        order.sort_by_key(|&r| times.value(r as usize));
+        let sorted = take_record_batch(&batch, &UInt32Array::from(order.clone()))
+            .map_err(io::Error::other)?;
+        let day_of = |row: usize| event_day(times.value(order[row] as usize));
+        let mut start = 0;
+        while start < sorted.num_rows() {
+            let day = day_of(start);
+            let mut end = start + 1;
+            while end < sorted.num_rows() && day_of(end) == day {
+                end += 1;
+            }
+            let part = class.parts.entry(day.clone()).or_insert(0);
+            *part += 1;
+            let dir = self
+                .options
+                .out_dir
+                .join("ext")
+                .join(&class.source)
+                .join(format!("region={}", self.options.region))
+                .join(format!("accountId={}", self.options.account_id))
+                .join(format!("eventDay={day}"));
+            let path = dir.join(format!("{}-{:05}.parquet", self.options.file_prefix, part));
+            write_file(&path, &sorted.slice(start, end - start), &self.options)?;
+            self.written.push(path);
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// `YYYYMMDD` (UTC) of epoch milliseconds.
+fn event_day(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| "19700101".to_owned(), |t| t.format("%Y%m%d").to_string())
+}
+
+fn write_file(path: &Path, batch: &RecordBatch, options: &ParquetOptions) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let compression = match options.codec {
+        Codec::Zstd => Compression::ZSTD(ZstdLevel::default()),
+        Codec::Gzip => Compression::GZIP(GzipLevel::default()),
+        Codec::Snappy => Compression::SNAPPY,
+        Codec::None => Compression::UNCOMPRESSED,
+    };
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
+        .set_created_by("ocsfmap".to_owned())
+        .build();
+    // Written beside and renamed, so a reader never sees half a file.
+    let tmp = path.with_extension("parquet.tmp");
+    let file = File::create(&tmp)?;
+    let mut writer =
+        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(io::Error::other)?;
+    writer.write(batch).map_err(io::Error::other)?;
+    writer.close().map_err(io::Error::other)?;
+    std::fs::rename(&tmp, path)
+}
