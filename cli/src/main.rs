@@ -1,6 +1,7 @@
 //! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
 
 mod render;
+mod schema_cmd;
 mod test_cmd;
 mod transform;
 mod validate;
@@ -31,6 +32,8 @@ enum Command {
     Validate(validate::Args),
     /// Run mappings' sample inputs and compare with their expected outputs.
     Test(test_cmd::Args),
+    /// Print the Arrow schema or the Glue/Athena tables of a mapping's Parquet output.
+    Schema(schema_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Transform(args) => transform::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => test_cmd::run(&args),
+        Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -68,7 +68,12 @@ pub struct Args {
     file_prefix: Option<String>,
 }
 
-/// Compiles a mapping file, printing its warnings; errors are returned.
+/// Compiles a mapping file as it is, printing its warnings; errors are returned.
+pub fn compile_mapping(path: &std::path::Path) -> Result<Plan> {
+    compile_file(path, &mapping::load_file(path)?)
+}
+
+/// Compiles a mapping file with the options that change it, printing its warnings.
 pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
     let mut file = mapping::load_file(path)?;
     let src = &mut file.custom_source_events;
@@ -80,8 +85,12 @@ pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
         Some("unmapped") => src.on_type_error = mapping::OnTypeError::Unmapped,
         _ => {}
     }
+    compile_file(path, &file)
+}
+
+fn compile_file(path: &std::path::Path, file: &mapping::MappingFile) -> Result<Plan> {
     let name = path.display();
-    match ocsfmap_engine::compile(&file) {
+    match ocsfmap_engine::compile(file) {
         Ok(plan) => {
             for w in &plan.warnings {
                 eprintln!("{name}: {w}");

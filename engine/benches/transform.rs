@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ocsfmap_engine::output::JsonLines;
+use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::{EventTrees, JsonLines};
 use ocsfmap_engine::{Outcome, compile, mapping};
 
 /// The shipped sample records of a mapping, repeated to about 2000 records.
@@ -71,6 +72,43 @@ fn transform(c: &mut Criterion) {
     }
 }
 
+/// Parquet output: evaluation into typed trees, column building, sorting and writing
+/// zstd files, per shipped mapping (files go to a temporary folder).
+fn parquet(c: &mut Criterion) {
+    for source in ["aws-network-firewall", "windows-sysmon"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mappings/{source}.yaml"));
+        let plan = compile(&mapping::load_file(&path).unwrap()).unwrap();
+        let records = records(source);
+        let bytes: usize = records.iter().map(String::len).sum();
+        let dir = tempfile::tempdir().unwrap();
+        let mut group = c.benchmark_group(source);
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function("ocsfmap transform --format parquet", |b| {
+            b.iter(|| {
+                let options = ParquetOptions {
+                    out_dir: dir.path().to_owned(),
+                    region: "us-east-1".into(),
+                    account_id: "123456789012".into(),
+                    codec: Codec::Zstd,
+                    file_prefix: "bench".into(),
+                    max_rows_per_file: ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE,
+                    row_group_rows: ParquetOptions::DEFAULT_ROW_GROUP_ROWS,
+                };
+                let mut out = ParquetOutput::new(&plan, options).unwrap();
+                let mut trees = EventTrees::default();
+                for r in &records {
+                    plan.eval(r, &mut trees);
+                }
+                for e in &trees.events {
+                    out.push(e).unwrap();
+                }
+                black_box(out.finish().unwrap().len())
+            });
+        });
+        group.finish();
+    }
+}
+
 fn compile_time(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings");
     let files: Vec<_> = ["aws-network-firewall.yaml", "windows-sysmon.yaml"]
@@ -86,5 +124,5 @@ fn compile_time(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, transform, compile_time);
+criterion_group!(benches, transform, parquet, compile_time);
 criterion_main!(benches);

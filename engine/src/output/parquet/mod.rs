@@ -118,6 +118,41 @@ fn check_layout(options: &ParquetOptions) -> Result<(), LayoutError> {
     Ok(())
 }
 
+/// A class a plan writes, the Security Lake (sub-)source its files go to, and their schema.
+#[derive(Debug, Clone)]
+pub struct ClassSource {
+    pub class_uid: i64,
+    pub class_name: String,
+    pub source: String,
+    pub schema: SchemaRef,
+}
+
+/// The classes a plan writes, with their source names and Arrow schemas.
+pub fn class_sources(plan: &Plan) -> Result<Vec<ClassSource>, LayoutError> {
+    let shapes = plan.shapes();
+    let multi = shapes.len() > 1;
+    let mut out = Vec::new();
+    for (uid, fields) in shapes {
+        let Some(class) = plan.schema().class_by_uid(uid) else {
+            continue;
+        };
+        let source = if multi {
+            format!("{}-{}", plan.source_name, class.name)
+        } else {
+            plan.source_name.clone()
+        };
+        check_source_name(&source)?;
+        let schema = Arc::new(schema::class_schema(plan.schema(), class, &fields));
+        out.push(ClassSource {
+            class_uid: uid,
+            class_name: class.name.clone(),
+            source,
+            schema,
+        });
+    }
+    Ok(out)
+}
+
 /// One class's buffered rows and its files.
 struct ClassOut {
     uid: i64,
@@ -140,46 +175,30 @@ impl ParquetOutput {
     /// Prepares one writer per class the plan can produce.
     pub fn new(plan: &Plan, options: ParquetOptions) -> Result<Self, LayoutError> {
         check_layout(&options)?;
-        let shapes = plan.shapes();
-        let multi = shapes.len() > 1;
-        let mut classes = Vec::new();
-        for (uid, fields) in shapes {
-            let Some(class) = plan.schema().class_by_uid(uid) else {
-                continue;
-            };
-            let source = if multi {
-                format!("{}-{}", plan.source_name, class.name)
-            } else {
-                plan.source_name.clone()
-            };
-            check_source_name(&source)?;
-            let schema = Arc::new(schema::class_schema(plan.schema(), class, &fields));
-            let columns = schema
-                .fields()
-                .iter()
-                .map(|f| Column::new(f.data_type()))
-                .collect();
-            classes.push(ClassOut {
-                uid,
-                source,
-                schema,
-                columns,
-                rows: 0,
-                parts: std::collections::BTreeMap::default(),
-            });
-        }
+        let classes = class_sources(plan)?
+            .into_iter()
+            .map(|c| {
+                let columns = c
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| Column::new(f.data_type()))
+                    .collect();
+                ClassOut {
+                    uid: c.class_uid,
+                    source: c.source,
+                    schema: c.schema,
+                    columns,
+                    rows: 0,
+                    parts: std::collections::BTreeMap::default(),
+                }
+            })
+            .collect();
         Ok(ParquetOutput {
             options,
             classes,
             written: Vec::new(),
         })
-    }
-
-    /// The Arrow schema of each class's files.
-    pub fn schemas(&self) -> impl Iterator<Item = (i64, &str, &SchemaRef)> {
-        self.classes
-            .iter()
-            .map(|c| (c.uid, c.source.as_str(), &c.schema))
     }
 
     /// Adds one event (as produced by [`crate::output::EventTrees`]).

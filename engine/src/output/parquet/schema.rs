@@ -19,8 +19,12 @@ pub const MAX_DEPTH: usize = 4;
 
 /// The Arrow schema of a class's files, from what the plan's routes of that class write.
 pub fn class_schema(schema: &Schema, class: &Class, shapes: &[(String, Shape)]) -> ArrowSchema {
-    let fields: Vec<Field> = shapes
-        .iter()
+    // `unmapped` is the last column, whichever route added attributes after it.
+    let (rest, unmapped): (Vec<_>, Vec<_>) =
+        shapes.iter().partition(|(name, _)| name != "unmapped");
+    let fields: Vec<Field> = rest
+        .into_iter()
+        .chain(unmapped)
         .map(|(name, shape)| match class.attributes.get(name) {
             Some(attr) => field(schema, name, attr, shape, 0),
             None => Field::new(name, DataType::Utf8, true),

@@ -1,0 +1,185 @@
+//! `ocsfmap transform --format parquet` and `ocsfmap schema` end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn ocsfmap(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_str().unwrap().to_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn parquet_goes_to_the_security_lake_layout_with_one_sub_source_per_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        "mappings/windows-sysmon.yaml",
+        "--format",
+        "parquet",
+        "--output-dir",
+        out,
+        "--region",
+        "eu-west-1",
+        "--account-id",
+        "210987654321",
+        "mappings/tests/windows-sysmon/file-create.input.jsonl",
+        "mappings/tests/windows-sysmon/dns-query.input.jsonl",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("3 records: 3 output") && stderr.contains("2 Parquet file(s)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        files_under(dir.path()),
+        [
+            "ext/windows-sysmon-dns_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-00001.parquet",
+            "ext/windows-sysmon-file_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-00001.parquet",
+        ]
+    );
+}
+
+#[test]
+fn parquet_options_are_required_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let nfw = "mappings/aws-network-firewall.yaml";
+    let sample = "mappings/tests/aws-network-firewall/tls.input.jsonl";
+    let (code, _, stderr) = ocsfmap(&["transform", "-m", nfw, "--format", "parquet", sample]);
+    assert_eq!(
+        (code, stderr.contains("--format parquet needs --output-dir")),
+        (2, true),
+        "{stderr}"
+    );
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        nfw,
+        "--format",
+        "parquet",
+        "--output-dir",
+        out,
+        sample,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("needs --region and --account-id"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        nfw,
+        "--format",
+        "parquet",
+        "--output-dir",
+        out,
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "42",
+        sample,
+    ]);
+    assert_eq!(
+        (
+            code,
+            stderr.contains("account id `42` is not valid: 12 digits")
+        ),
+        (2, true),
+        "{stderr}"
+    );
+    assert!(
+        files_under(dir.path()).is_empty(),
+        "nothing is written when the options are wrong"
+    );
+}
+
+#[test]
+fn region_and_account_can_come_from_the_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("nfw.yaml");
+    let text = std::fs::read_to_string(repo().join("mappings/aws-network-firewall.yaml")).unwrap();
+    let text = text.replace(
+        "  unmapped_rest: true\n",
+        "  unmapped_rest: true\n  security_lake: {region: ap-southeast-2, account_id: '111122223333'}\n",
+    );
+    std::fs::write(&mapping, text).unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        mapping.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--compression",
+        "snappy",
+        "mappings/tests/aws-network-firewall/tls.input.jsonl",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        files_under(&out),
+        [
+            "ext/aws-network-firewall/region=ap-southeast-2/accountId=111122223333/eventDay=20231114/tls-00001.parquet"
+        ]
+    );
+}
+
+#[test]
+fn schema_prints_arrow_and_glue_tables() {
+    let (code, arrow, _) = ocsfmap(&["schema", "-m", "mappings/aws-network-firewall.yaml"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("nfw_arrow_schema", arrow);
+    let (code, glue, _) = ocsfmap(&[
+        "schema",
+        "-m",
+        "mappings/windows-sysmon.yaml",
+        "--format",
+        "glue",
+        "--location",
+        "s3://lake-bucket/",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        glue.matches("CREATE EXTERNAL TABLE").count(),
+        4,
+        "one table per class"
+    );
+    assert!(
+        glue.contains("LOCATION 's3://lake-bucket/ext/windows-sysmon-process_activity/';"),
+        "{glue}"
+    );
+    insta::assert_snapshot!("sysmon_glue_tables", glue);
+}
