@@ -74,7 +74,10 @@ type Breakage = fn(&mut Value);
 #[test]
 fn both_reject_broken_copies() {
     let ocsf = schema::schema("1.1.0").unwrap();
-    let breakages: [(&str, Breakage); 6] = [
+    let breakages: [(&str, Breakage); 7] = [
+        ("an IP that is not one", |e| {
+            e["src_endpoint"]["ip"] = json!("example.com");
+        }),
         ("time removed", |e| {
             e.as_object_mut().unwrap().remove("time");
         }),

@@ -310,7 +310,7 @@ fn coalesce_takes_the_first_non_null_and_default_fills_the_rest() {
 #[test]
 fn split_picks_a_part_by_index_from_either_end() {
     let p = network(
-        "message: {split: $.path, separator: '\\', index: -1}\napp_name: {split: $.path, separator: '\\', index: 1}\nsrc_endpoint: {ip: {split: $.pair, separator: ':', index: 5, default: none}}\n",
+        "message: {split: $.path, separator: '\\', index: -1}\napp_name: {split: $.path, separator: '\\', index: 1}\nsrc_endpoint: {hostname: {split: $.pair, separator: ':', index: 5, default: none}}\n",
     );
     let o = out(
         &p,
@@ -319,7 +319,7 @@ fn split_picks_a_part_by_index_from_either_end() {
     assert_eq!(o["message"], "svchost.exe");
     assert_eq!(o["app_name"], "Windows");
     assert_eq!(
-        o["src_endpoint"]["ip"], "none",
+        o["src_endpoint"]["hostname"], "none",
         "an index past the end is absent, so the default applies"
     );
 }

@@ -16,6 +16,8 @@ pub enum Kind {
     Float,
     Bool,
     Str,
+    /// A string that must be an IPv4 or IPv6 address.
+    Ip,
     Timestamp(TimeFormat),
     Datetime,
     /// Passed through as JSON.
@@ -39,6 +41,7 @@ impl Target {
             AttrType::Float => Kind::Float,
             AttrType::Bool => Kind::Bool,
             AttrType::String => Kind::Str,
+            AttrType::Ip => Kind::Ip,
             AttrType::Timestamp => Kind::Timestamp(TimeFormat::Auto),
             AttrType::Datetime => Kind::Datetime,
             AttrType::Json => Kind::Json,
@@ -55,6 +58,7 @@ impl Target {
             Kind::Float => "float_t".to_owned(),
             Kind::Bool => "boolean_t".to_owned(),
             Kind::Str => "string_t".to_owned(),
+            Kind::Ip => "ip_t".to_owned(),
             Kind::Timestamp(_) => "timestamp_t".to_owned(),
             Kind::Datetime => "datetime_t".to_owned(),
             Kind::Json => "json_t".to_owned(),
@@ -166,6 +170,10 @@ fn coerce_scalar<'v>(scalar: Scalar<'v>, kind: &Kind) -> Option<Typed<'v>> {
             Scalar::Bool(b) => Some(Typed::Str(Cow::Borrowed(if b { "true" } else { "false" }))),
             Scalar::Null | Scalar::Container(_) => None,
         },
+        Kind::Ip => match scalar {
+            Scalar::Str(s) if is_ip(&s) => Some(Typed::Str(s)),
+            _ => None,
+        },
         Kind::Timestamp(format) => match &scalar {
             Scalar::Number(n) => n
                 .parse::<f64>()
@@ -190,6 +198,12 @@ fn coerce_scalar<'v>(scalar: Scalar<'v>, kind: &Kind) -> Option<Typed<'v>> {
         },
         Kind::Json | Kind::Object(_) => None,
     }
+}
+
+/// An IPv4 or IPv6 address, optionally with an IPv6 zone (`fe80::1%eth0`).
+pub fn is_ip(s: &str) -> bool {
+    let addr = s.split_once('%').map_or(s, |(a, _)| a);
+    addr.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// Integers from numbers (integral floats included), decimal strings and `0x` hex strings.
@@ -312,6 +326,16 @@ mod tests {
         assert_eq!(ok(&json!(false), Kind::Str), Typed::Str("false".into()));
         let err = run(&json!({"a": 1}), Kind::Str, false).unwrap_err();
         assert_eq!(err, r#"cannot convert {"a":1} to string_t"#);
+        assert_eq!(
+            ok(&json!("2001:db8::1"), Kind::Ip),
+            Typed::Str("2001:db8::1".into())
+        );
+        assert_eq!(
+            ok(&json!("fe80::1%eth0"), Kind::Ip),
+            Typed::Str("fe80::1%eth0".into())
+        );
+        let err = run(&json!("cloudtrail.amazonaws.com"), Kind::Ip, false).unwrap_err();
+        assert_eq!(err, r#"cannot convert "cloudtrail.amazonaws.com" to ip_t"#);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use coerce::{Kind, Target};
+pub use coerce::{Kind, Target, is_ip};
 pub use compile::{CompileError, compile, compile_all};
 pub use eval::{Outcome, Sink};
 pub use value::Typed;

@@ -69,7 +69,8 @@ mod tests {
         );
         assert!(s.has_profile("cloud") && !s.has_profile("firewall"));
         assert!(s.class_by_name("security_finding").unwrap().deprecated);
-        assert_eq!(endpoint.attributes["ip"].ty, AttrType::String);
+        assert_eq!(endpoint.attributes["ip"].ty, AttrType::Ip);
+        assert_eq!(endpoint.attributes["hostname"].ty, AttrType::String);
         let class = s.class_by_uid(1007).unwrap();
         assert_eq!(class.attributes["time"].ty, AttrType::Timestamp);
         assert_eq!(class.attributes["type_uid"].ty, AttrType::Long);

@@ -15,8 +15,10 @@ pub enum AttrType {
     Float,
     /// `boolean_t`.
     Bool,
-    /// `string_t` and every type derived from it (`ip_t`, `hostname_t`, ...).
+    /// `string_t` and every type derived from it (`hostname_t`, ...) but `ip_t`.
     String,
+    /// `ip_t`: an IPv4 or IPv6 address.
+    Ip,
     /// `timestamp_t`: epoch milliseconds.
     Timestamp,
     /// `datetime_t`: an RFC 3339 string.
@@ -188,6 +190,7 @@ impl Schema {
                         ("float_t", _) => AttrType::Float,
                         ("boolean_t", _) => AttrType::Bool,
                         _ if a.ty == "datetime_t" => AttrType::Datetime,
+                        _ if a.ty == "ip_t" => AttrType::Ip,
                         _ => AttrType::String,
                     };
                     let enumeration = a.enumeration.map(|e| Enum {

@@ -154,6 +154,7 @@ impl Checker<'_> {
             AttrType::Float => value.is_number(),
             AttrType::Bool => value.is_boolean(),
             AttrType::String | AttrType::Datetime => value.is_string(),
+            AttrType::Ip => value.as_str().is_some_and(crate::plan::is_ip),
             AttrType::Json => true,
             AttrType::Object(name) => {
                 match (value.as_object(), self.schema.object(name)) {
@@ -225,6 +226,7 @@ mod tests {
         e["severity"] = json!("High");
         e["cloud"] = json!({"provider": "AWS"});
         e["bogus"] = json!(1);
+        e["dst_endpoint"]["ip"] = json!("not-an-ip");
         e.as_object_mut().unwrap().remove("time");
         let got = problems(&e);
         for want in [
@@ -235,6 +237,7 @@ mod tests {
             "`severity` is `High`, but `severity_id` 1 means `Informational`",
             "`cloud` needs the cloud profile in metadata.profiles",
             "`bogus` is not an attribute of `network_activity`",
+            "`dst_endpoint.ip` is \"not-an-ip\", not ip_t",
             "required attribute `time` is missing",
             "type_uid 400106 is not class_uid * 100 + activity_id (400107)",
         ] {

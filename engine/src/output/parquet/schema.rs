@@ -97,7 +97,7 @@ fn full_type(schema: &Schema, ty: &AttrType, array: bool, depth: usize) -> DataT
         AttrType::Long | AttrType::Timestamp => DataType::Int64,
         AttrType::Float => DataType::Float64,
         AttrType::Bool => DataType::Boolean,
-        AttrType::String | AttrType::Datetime | AttrType::Json => DataType::Utf8,
+        AttrType::String | AttrType::Ip | AttrType::Datetime | AttrType::Json => DataType::Utf8,
         AttrType::Object(_) if depth >= MAX_DEPTH => DataType::Utf8,
         AttrType::Object(object) => match schema.object(object) {
             Some(def) => {
