@@ -123,7 +123,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
                 None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
             };
-            let stats = execute(&plan, args, &mut |batch: JsonLines| {
+            let stats = execute(&plan, args, &mut |batch: &mut JsonLines| {
                 events.write_all(&batch.buf)
             })?;
             events.flush()?;
@@ -133,7 +133,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let options = parquet_options(&plan, args)?;
             let mut parquet =
                 ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let stats = execute(&plan, args, &mut |batch: EventTrees| {
+            let stats = execute(&plan, args, &mut |batch: &mut EventTrees| {
                 batch.events.iter().try_for_each(|e| parquet.push(e))
             })?;
             (stats, Some(parquet.finish()?))
@@ -164,7 +164,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 fn execute<B: EventBuffer>(
     plan: &Plan,
     args: &Args,
-    events: &mut dyn FnMut(B) -> io::Result<()>,
+    events: &mut dyn FnMut(&mut B) -> io::Result<()>,
 ) -> Result<Stats> {
     let inputs = open_inputs(&args.inputs)?;
     let mut rejects = args

@@ -64,7 +64,7 @@ pub struct Input {
 /// bytes read so far.
 pub struct Outputs<'o, B> {
     /// Receives each batch of events, in input order.
-    pub events: &'o mut dyn FnMut(B) -> io::Result<()>,
+    pub events: &'o mut dyn FnMut(&mut B) -> io::Result<()>,
     pub set_aside: &'o mut dyn FnMut(&SetAside) -> io::Result<()>,
     pub progress: &'o mut dyn FnMut(u64, u64),
 }
@@ -87,6 +87,10 @@ pub fn run<B: EventBuffer>(
 ) -> io::Result<Stats> {
     let pool = options.pool;
     let mut stats = Stats::default();
+    // Batches and output buffers are reused: fresh multi-megabyte buffers per batch
+    // would cost page faults and zeroing on every one.
+    let (mut batch, mut next) = (Batch::default(), Batch::default());
+    let mut buffers: Vec<B> = Vec::new();
     let mut bytes_before = 0;
     for input in inputs {
         let name = input.name;
@@ -99,10 +103,9 @@ pub fn run<B: EventBuffer>(
                 continue;
             }
         };
-        let mut batch = Batch::default();
         let mut failure = batch.fill(&mut reader).err();
         while !batch.is_empty() {
-            let mut next = Batch::default();
+            next.clear();
             // After a read failure the stream is not read again.
             let stopped = failure.is_some();
             let mut fill = || {
@@ -114,12 +117,18 @@ pub fn run<B: EventBuffer>(
             };
             let (results, read) = match pool {
                 Some(pool) => pool.install(|| {
-                    rayon::join(|| batch.eval(plan, &name, true, options.validate), fill)
+                    rayon::join(
+                        || batch.eval(plan, &name, true, options.validate, &mut buffers),
+                        fill,
+                    )
                 }),
-                None => (batch.eval(plan, &name, false, options.validate), fill()),
+                None => (
+                    batch.eval(plan, &name, false, options.validate, &mut buffers),
+                    fill(),
+                ),
             };
-            for chunk in results {
-                (out.events)(chunk.events)?;
+            for (chunk, buffer) in results.iter().zip(buffers.iter_mut()) {
+                (out.events)(buffer)?;
                 for item in &chunk.set_aside {
                     (out.set_aside)(item)?;
                 }
@@ -129,8 +138,9 @@ pub fn run<B: EventBuffer>(
             if let Err(e) = read {
                 failure = Some(e);
             }
-            batch = next;
+            std::mem::swap(&mut batch, &mut next);
         }
+        batch.clear();
         if let Some(e) = failure {
             // A broken stream (a truncated gzip member, a read error) ends this input:
             // the failure is one rejected entry, and the run goes on with the next input.
@@ -161,8 +171,7 @@ struct Batch {
     records: Vec<(std::ops::Range<usize>, Found)>,
 }
 
-struct ChunkResult<B> {
-    events: B,
+struct ChunkResult {
     set_aside: Vec<SetAside>,
     stats: Stats,
 }
@@ -170,6 +179,11 @@ struct ChunkResult<B> {
 impl Batch {
     fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.records.clear();
     }
 
     fn fill(&mut self, reader: &mut RecordReader) -> io::Result<()> {
@@ -183,16 +197,18 @@ impl Batch {
         Ok(())
     }
 
+    /// Evaluates the batch in chunks, chunk `k` into `buffers[k]` (cleared first).
     fn eval<B: EventBuffer>(
         &self,
         plan: &Plan,
         name: &str,
         parallel: bool,
         validate: bool,
-    ) -> Vec<ChunkResult<B>> {
-        let run_chunk = |records: &[(std::ops::Range<usize>, Found)]| {
+        buffers: &mut Vec<B>,
+    ) -> Vec<ChunkResult> {
+        let run_chunk = |records: &[(std::ops::Range<usize>, Found)], events: &mut B| {
+            events.clear();
             let mut result = ChunkResult {
-                events: B::default(),
                 set_aside: Vec::new(),
                 stats: Stats::default(),
             };
@@ -206,12 +222,11 @@ impl Batch {
                         e.valid_up_to()
                     )),
                     (None, Ok(text)) => {
-                        let mark = result.events.mark();
-                        let outcome = plan.eval(text, &mut result.events);
+                        let mark = events.mark();
+                        let outcome = plan.eval(text, events);
                         match outcome {
                             Outcome::Output { .. } => {
-                                check_output(plan, &mut result.events, mark, validate)
-                                    .unwrap_or(outcome)
+                                check_output(plan, events, mark, validate).unwrap_or(outcome)
                             }
                             other => other,
                         }
@@ -253,12 +268,28 @@ impl Batch {
             }
             result
         };
-        if parallel {
+        let size = if parallel {
             let threads = rayon::current_num_threads().max(1);
-            let size = self.records.len().div_ceil(threads * 4).max(64);
-            self.records.par_chunks(size).map(run_chunk).collect()
+            self.records.len().div_ceil(threads * 4).max(64)
         } else {
-            vec![run_chunk(&self.records)]
+            self.records.len().max(1)
+        };
+        let chunks = self.records.len().div_ceil(size);
+        if buffers.len() < chunks {
+            buffers.resize_with(chunks, B::default);
+        }
+        if parallel {
+            self.records
+                .par_chunks(size)
+                .zip(buffers.par_iter_mut())
+                .map(|(r, b)| run_chunk(r, b))
+                .collect()
+        } else {
+            self.records
+                .chunks(size)
+                .zip(buffers.iter_mut())
+                .map(|(r, b)| run_chunk(r, b))
+                .collect()
         }
     }
 }

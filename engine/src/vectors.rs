@@ -85,7 +85,7 @@ pub fn run_case(plan: &Plan, case: &Case) -> io::Result<Actual> {
 pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual> {
     let reader = fs::File::open(input)?;
     let mut events: Vec<u8> = Vec::new();
-    let mut write = |batch: crate::output::JsonLines| {
+    let mut write = |batch: &mut crate::output::JsonLines| {
         events.extend_from_slice(&batch.buf);
         Ok(())
     };

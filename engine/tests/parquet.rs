@@ -42,7 +42,7 @@ fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
             reader: Box::new(File::open(&c.input).unwrap()),
         })
         .collect();
-    let mut push = |batch: EventTrees| batch.events.iter().try_for_each(|e| parquet.push(e));
+    let mut push = |batch: &mut EventTrees| batch.events.iter().try_for_each(|e| parquet.push(e));
     let stats = run::run(
         &plan,
         inputs,

@@ -252,24 +252,35 @@ impl RecordReader {
         let structured = matches!(self.buf[start], b'{' | b'[');
         let mut i = start;
         let mut defect = None;
-        loop {
-            let Some(b) = self.at(i)? else {
+        'scan: loop {
+            if i >= self.buf.len() && !self.fill()? {
                 if structured && depth > 0 {
                     defect.get_or_insert_with(|| {
                         "unexpected end of input inside a record".to_owned()
                     });
                 }
                 break;
-            };
-            if strings.feed(b) {
-                if b == b'\n' {
-                    if line_mode {
-                        break;
+            }
+            // A tight loop over what is buffered; more is read only when it runs out.
+            let avail = &self.buf[i..];
+            let mut j = 0;
+            let mut lines = 0;
+            let mut done = false;
+            while j < avail.len() {
+                // Inside a string, jump to the next byte that can matter.
+                j += strings.plain_run(&avail[j..]);
+                let Some(&b) = avail.get(j) else { break };
+                if strings.feed(b) {
+                    if b == b'\n' {
+                        if line_mode {
+                            done = true;
+                            break;
+                        }
+                        lines += 1;
                     }
-                    self.line += 1;
+                    j += 1;
+                    continue;
                 }
-                i += 1;
-            } else {
                 match b {
                     b'{' | b'[' => {
                         depth += 1;
@@ -277,26 +288,37 @@ impl RecordReader {
                     }
                     b'}' | b']' => {
                         if !structured {
+                            done = true;
                             break;
                         }
                         depth = depth.saturating_sub(1);
                     }
                     b'\n' => {
                         if line_mode || !structured {
+                            done = true;
                             break;
                         }
-                        self.line += 1;
+                        lines += 1;
                     }
-                    b' ' | b'\t' | b'\r' | b',' if !structured && !line_mode => break,
+                    b' ' | b'\t' | b'\r' | b',' if !structured && !line_mode => {
+                        done = true;
+                        break;
+                    }
                     _ => {}
                 }
-                i += 1;
+                j += 1;
                 if structured && depth == 0 {
+                    done = true;
                     break;
                 }
             }
+            self.line += lines;
+            i += j;
+            if done {
+                break 'scan;
+            }
             // Bound memory: an oversized record is counted and skipped, not held.
-            if i - start + taken > MAX_RECORD_BYTES && !oversized {
+            if i - start + taken > MAX_RECORD_BYTES {
                 oversized = true;
             }
             if oversized && i - start > CHUNK {

@@ -14,6 +14,8 @@ use crate::plan::Sink;
 /// A sink that holds a batch of evaluated events, so a worker thread can fill it and
 /// the writer can store it in input order.
 pub trait EventBuffer: Sink + Default + Send {
+    /// Empties the buffer for reuse, keeping its allocation.
+    fn clear(&mut self);
     /// Where the next event starts, to check or roll it back.
     fn mark(&self) -> usize;
     /// Removes every event written since `mark`.
@@ -27,6 +29,9 @@ pub trait EventBuffer: Sink + Default + Send {
 }
 
 impl EventBuffer for JsonLines {
+    fn clear(&mut self) {
+        self.buf.clear();
+    }
     fn mark(&self) -> usize {
         self.buf.len()
     }
@@ -39,6 +44,9 @@ impl EventBuffer for JsonLines {
 }
 
 impl EventBuffer for EventTrees {
+    fn clear(&mut self) {
+        self.events.clear();
+    }
     fn mark(&self) -> usize {
         self.events.len()
     }
