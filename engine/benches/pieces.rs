@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p ocsfmap-engine --bench pieces`
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 
@@ -17,7 +18,9 @@ use ocsfmap_engine::{Plan, compile};
 fn plan(body: &str, extra: &str) -> Plan {
     let yaml = format!(
         "custom_source_events:\n  source_name: bench\n{extra}  ocsf_mapping:\n    all:\n      schema: network_activity\n      schema_mapping:\n{}",
-        body.lines().map(|l| format!("        {l}\n")).collect::<String>()
+        body.lines()
+            .flat_map(|l| ["        ", l, "\n"])
+            .collect::<String>()
     );
     compile(&parse_str(&yaml, Syntax::Yaml, Path::new("bench.yaml")).unwrap()).unwrap()
 }
@@ -42,8 +45,13 @@ fn paths(c: &mut Criterion) {
 }
 
 fn enums(c: &mut Criterion) {
-    let values: String = (0..100).map(|i| format!("p{i}: {}, ", i % 7)).collect();
-    let body = format!("activity_id: {{enum: {{evaluate: $.event.app_proto, values: {{{values}tls: 6}}, other: 99}}}}\n");
+    let values: String = (0..100).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "p{i}: {}, ", i % 7);
+        s
+    });
+    let body = format!(
+        "activity_id: {{enum: {{evaluate: $.event.app_proto, values: {{{values}tls: 6}}, other: 99}}}}\n"
+    );
     eval_bench(c, "enum table of 100 values", &plan(&body, ""));
 }
 
@@ -55,14 +63,24 @@ fn coercion(c: &mut Criterion) {
 fn catch_all(c: &mut Criterion) {
     let body = "src_endpoint: {ip: $.event.src_ip}\n";
     eval_bench(c, "unmapped/catch-all off", &plan(body, ""));
-    eval_bench(c, "unmapped/catch-all on", &plan(body, "  unmapped_rest: true\n"));
+    eval_bench(
+        c,
+        "unmapped/catch-all on",
+        &plan(body, "  unmapped_rest: true\n"),
+    );
 }
 
 fn timestamps(c: &mut Criterion) {
     let pattern = TimeFormat::parse("%Y-%m-%d %H:%M:%S.%f").unwrap();
-    c.bench_function("time/ISO 8601 with offset", |b| b.iter(|| TimeFormat::Auto.str_to_millis(black_box("2023-11-14T22:13:20.104558+0000"))));
-    c.bench_function("time/strftime pattern", |b| b.iter(|| pattern.str_to_millis(black_box("2023-10-03 23:50:22.438"))));
-    c.bench_function("time/epoch string", |b| b.iter(|| TimeFormat::Auto.str_to_millis(black_box("1700000000"))));
+    c.bench_function("time/ISO 8601 with offset", |b| {
+        b.iter(|| TimeFormat::Auto.str_to_millis(black_box("2023-11-14T22:13:20.104558+0000")));
+    });
+    c.bench_function("time/strftime pattern", |b| {
+        b.iter(|| pattern.str_to_millis(black_box("2023-10-03 23:50:22.438")));
+    });
+    c.bench_function("time/epoch string", |b| {
+        b.iter(|| TimeFormat::Auto.str_to_millis(black_box("1700000000")));
+    });
 }
 
 fn parquet_batches(c: &mut Criterion) {
@@ -93,5 +111,13 @@ fn parquet_batches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, paths, enums, coercion, catch_all, timestamps, parquet_batches);
+criterion_group!(
+    benches,
+    paths,
+    enums,
+    coercion,
+    catch_all,
+    timestamps,
+    parquet_batches
+);
 criterion_main!(benches);
