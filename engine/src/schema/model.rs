@@ -50,6 +50,12 @@ impl Enum {
         self.captions.get(&id).map(String::as_str)
     }
 
+    /// The caption `id` should have when a mapping or event gives it as `got`: `None`
+    /// when they agree, or for 99 (Other), whose caption carries the source's own value.
+    pub fn caption_conflict(&self, id: i64, got: &str) -> Option<&str> {
+        self.caption(id).filter(|want| id != 99 && *want != got)
+    }
+
     /// Every member id, sorted.
     pub fn ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = self.captions.keys().copied().collect();
@@ -84,6 +90,22 @@ pub struct Constraints {
     pub at_least_one: Vec<String>,
     #[serde(default)]
     pub just_one: Vec<String>,
+}
+
+impl Constraints {
+    /// How the attributes present (as told by `has`) break these constraints, as
+    /// sentences that follow "`<object>` needs ...".
+    pub fn unmet(&self, has: impl Fn(&str) -> bool) -> Vec<String> {
+        let count = |list: &[String]| list.iter().filter(|a| has(a)).count();
+        let mut out = Vec::new();
+        if !self.at_least_one.is_empty() && count(&self.at_least_one) == 0 {
+            out.push(format!("at least one of {}", self.at_least_one.join(", ")));
+        }
+        if !self.just_one.is_empty() && count(&self.just_one) != 1 {
+            out.push(format!("exactly one of {}", self.just_one.join(", ")));
+        }
+        out
+    }
 }
 
 /// An OCSF event class.

@@ -442,12 +442,7 @@ impl Checker<'_> {
             let Some(caption) = get(sibling).and_then(literal).and_then(as_text) else {
                 continue;
             };
-            if id == 99 {
-                continue;
-            }
-            if let Some(want) = e.caption(id)
-                && want != caption
-            {
+            if let Some(want) = e.caption_conflict(id, &caption) {
                 self.push(
                     Code::Contradiction,
                     Severity::Error,
@@ -536,22 +531,17 @@ impl Checker<'_> {
                     self.push(Code::MissingRequired, Severity::Error, &optr, message, None);
                 }
             }
-            let mapped = |list: &[String]| {
-                list.iter()
-                    .filter(|a| have.contains(format!("{prefix}{a}").as_str()))
-                    .count()
-            };
-            let c = &def.constraints;
-            if !c.at_least_one.is_empty() && mapped(&c.at_least_one) == 0 {
-                let message = format!(
-                    "`{path}` needs at least one of {}",
-                    c.at_least_one.join(", ")
+            for unmet in def
+                .constraints
+                .unmet(|a| have.contains(format!("{prefix}{a}").as_str()))
+            {
+                self.push(
+                    Code::Constraint,
+                    Severity::Error,
+                    &optr,
+                    format!("`{path}` needs {unmet}"),
+                    None,
                 );
-                self.push(Code::Constraint, Severity::Error, &optr, message, None);
-            }
-            if !c.just_one.is_empty() && mapped(&c.just_one) != 1 {
-                let message = format!("`{path}` needs exactly one of {}", c.just_one.join(", "));
-                self.push(Code::Constraint, Severity::Error, &optr, message, None);
             }
         }
     }

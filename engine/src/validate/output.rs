@@ -98,13 +98,10 @@ impl Checker<'_> {
             } else {
                 self.value(attr, value, &path, out);
             }
-            // A caption must match its id, except for 99 (Other), which carries the source's own value.
             if let (Some(sibling), Some(e), Some(id)) =
                 (&attr.sibling, &attr.enumeration, value.as_i64())
-                && id != 99
-                && let (Some(want), Some(got)) =
-                    (e.caption(id), obj.get(sibling).and_then(Value::as_str))
-                && want != got
+                && let Some(got) = obj.get(sibling).and_then(Value::as_str)
+                && let Some(want) = e.caption_conflict(id, got)
             {
                 out.push(format!(
                     "`{prefix}{sibling}` is `{got}`, but `{path}` {id} means `{want}`"
@@ -122,28 +119,13 @@ impl Checker<'_> {
                 out.push(format!("required attribute `{prefix}{name}` is missing"));
             }
         }
-        let present = |list: &[String]| list.iter().filter(|a| obj.contains_key(*a)).count();
-        if !constraints.at_least_one.is_empty() && present(&constraints.at_least_one) == 0 {
-            let at = if prefix.is_empty() {
-                owner.to_owned()
-            } else {
-                prefix.trim_end_matches('.').to_owned()
-            };
-            out.push(format!(
-                "`{at}` needs at least one of {}",
-                constraints.at_least_one.join(", ")
-            ));
-        }
-        if !constraints.just_one.is_empty() && present(&constraints.just_one) != 1 {
-            let at = if prefix.is_empty() {
-                owner.to_owned()
-            } else {
-                prefix.trim_end_matches('.').to_owned()
-            };
-            out.push(format!(
-                "`{at}` needs exactly one of {}",
-                constraints.just_one.join(", ")
-            ));
+        let at = if prefix.is_empty() {
+            owner
+        } else {
+            prefix.trim_end_matches('.')
+        };
+        for unmet in constraints.unmet(|a| obj.contains_key(a)) {
+            out.push(format!("`{at}` needs {unmet}"));
         }
     }
 
