@@ -252,13 +252,9 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
         .clone()
         .unwrap_or_else(|| default_prefix(&args.inputs));
     Ok(ParquetOptions {
-        out_dir,
-        region,
-        account_id,
         codec: args.compression.into(),
-        file_prefix,
         max_rows_per_file: args.max_rows_per_file.max(1),
-        row_group_rows: ParquetOptions::DEFAULT_ROW_GROUP_ROWS,
+        ..ParquetOptions::new(out_dir, &region, &account_id, &file_prefix)
     })
 }
 

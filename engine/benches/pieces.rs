@@ -10,7 +10,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ocsfmap_engine::mapping::{Syntax, parse_str};
-use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
 use ocsfmap_engine::output::{EventTrees, JsonLines};
 use ocsfmap_engine::plan::time::TimeFormat;
 use ocsfmap_engine::{Plan, compile};
@@ -93,15 +93,7 @@ fn parquet_batches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     c.bench_function("parquet/build and write 10k rows", |b| {
         b.iter(|| {
-            let options = ParquetOptions {
-                out_dir: dir.path().to_owned(),
-                region: "us-east-1".into(),
-                account_id: "123456789012".into(),
-                codec: Codec::Zstd,
-                file_prefix: "bench".into(),
-                max_rows_per_file: ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE,
-                row_group_rows: ParquetOptions::DEFAULT_ROW_GROUP_ROWS,
-            };
+            let options = ParquetOptions::new(dir.path(), "us-east-1", "123456789012", "bench");
             let mut out = ParquetOutput::new(&plan, options).unwrap();
             for e in &trees.events {
                 out.push(e).unwrap();

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
 use ocsfmap_engine::output::{EventTrees, JsonLines};
 use ocsfmap_engine::{Outcome, compile, mapping};
 
@@ -85,15 +85,7 @@ fn parquet(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function("ocsfmap transform --format parquet", |b| {
             b.iter(|| {
-                let options = ParquetOptions {
-                    out_dir: dir.path().to_owned(),
-                    region: "us-east-1".into(),
-                    account_id: "123456789012".into(),
-                    codec: Codec::Zstd,
-                    file_prefix: "bench".into(),
-                    max_rows_per_file: ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE,
-                    row_group_rows: ParquetOptions::DEFAULT_ROW_GROUP_ROWS,
-                };
+                let options = ParquetOptions::new(dir.path(), "us-east-1", "123456789012", "bench");
                 let mut out = ParquetOutput::new(&plan, options).unwrap();
                 let mut trees = EventTrees::default();
                 for r in &records {

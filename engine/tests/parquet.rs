@@ -10,7 +10,7 @@ use arrow::array::RecordBatchReader;
 use arrow::datatypes::DataType;
 use arrow::json::LineDelimitedWriter;
 use ocsfmap_engine::output::EventTrees;
-use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
 use ocsfmap_engine::run::{self, Input, Outputs, RunOptions};
 use ocsfmap_engine::vectors;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -24,13 +24,9 @@ fn repo() -> PathBuf {
 fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
     let plan = vectors::compile_mapping(&repo().join(format!("mappings/{source}.yaml"))).unwrap();
     let options = ParquetOptions {
-        out_dir: out.to_owned(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        codec: Codec::Zstd,
-        file_prefix: "samples".into(),
         max_rows_per_file: 1000,
         row_group_rows: 2,
+        ..ParquetOptions::new(out, "us-east-1", "123456789012", "samples")
     };
     let mut parquet = ParquetOutput::new(&plan, options).unwrap();
     let inputs: Vec<Input> = vectors::discover(&repo().join("mappings"))
@@ -216,15 +212,7 @@ fn two_runs_write_byte_identical_files() {
 #[test]
 fn naming_and_partition_values_are_checked() {
     let plan = vectors::compile_mapping(&repo().join("mappings/windows-sysmon.yaml")).unwrap();
-    let base = ParquetOptions {
-        out_dir: "out".into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        codec: Codec::Zstd,
-        file_prefix: "x".into(),
-        max_rows_per_file: 10,
-        row_group_rows: 10,
-    };
+    let base = ParquetOptions::new("out", "us-east-1", "123456789012", "x");
     let bad_account = ParquetOptions {
         account_id: "12345".into(),
         ..base.clone()

@@ -51,6 +51,24 @@ pub struct ParquetOptions {
 impl ParquetOptions {
     pub const DEFAULT_MAX_ROWS_PER_FILE: usize = 250_000;
     pub const DEFAULT_ROW_GROUP_ROWS: usize = 64 * 1024;
+
+    /// Options with the default codec (zstd), file size and row groups.
+    pub fn new(
+        out_dir: impl Into<PathBuf>,
+        region: &str,
+        account_id: &str,
+        file_prefix: &str,
+    ) -> Self {
+        ParquetOptions {
+            out_dir: out_dir.into(),
+            region: region.to_owned(),
+            account_id: account_id.to_owned(),
+            codec: Codec::default(),
+            file_prefix: file_prefix.to_owned(),
+            max_rows_per_file: Self::DEFAULT_MAX_ROWS_PER_FILE,
+            row_group_rows: Self::DEFAULT_ROW_GROUP_ROWS,
+        }
+    }
 }
 
 /// A configuration that cannot produce a Security Lake layout.
