@@ -1,24 +1,10 @@
 //! `ocsfmap transform --format parquet` and `ocsfmap schema` end to end.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use std::path::Path;
 
-fn ocsfmap(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
+use common::{ocsfmap, repo};
 
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();

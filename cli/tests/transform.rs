@@ -1,42 +1,13 @@
 //! `ocsfmap transform` end to end: what a user runs and what they check afterwards.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
+use common::{lines, ocsfmap_with_stdin as ocsfmap, repo};
 use serde_json::{Value, json};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn ocsfmap(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ocsfmap runs");
-    let mut input = child.stdin.take().unwrap();
-    let bytes = stdin.unwrap_or_default().to_vec();
-    // Fed from a thread: the child writes output while it reads, and pipes are small.
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let output = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    output
-}
-
-fn lines(bytes: &[u8]) -> Vec<Value> {
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect()
-}
 
 const NFW: &str = "mappings/aws-network-firewall.yaml";
 

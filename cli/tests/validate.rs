@@ -1,24 +1,14 @@
 //! `ocsfmap validate` and `ocsfmap test` end to end. Reports are snapshot-tested
 //! (`cli/tests/snapshots/`); a changed message fails until the snapshot is reviewed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use common::repo;
 
 /// Runs ocsfmap in the repository root; returns the exit code and stdout.
 fn ocsfmap(args: &[&str]) -> (i32, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-    )
+    let (code, out, _) = common::ocsfmap(args);
+    (code, out)
 }
 
 const MISTAKES: [&str; 3] = [
