@@ -25,18 +25,6 @@ impl Node {
         }
     }
 
-    /// A short name of the node's kind for messages.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Node::Null => "null",
-            Node::Bool(_) => "a boolean",
-            Node::Number(_) => "a number",
-            Node::String(_) => "a string",
-            Node::Array(_) => "an array",
-            Node::Object(_) => "an object",
-        }
-    }
-
     /// Converts to a `serde_json::Value` (key order follows the value's map type).
     pub fn to_value(&self) -> serde_json::Value {
         match self {

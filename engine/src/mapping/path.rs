@@ -10,22 +10,6 @@ pub enum Segment {
     Index(usize),
 }
 
-impl fmt::Display for Segment {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            Segment::Key(k) if is_plain_key(k) => write!(f, ".{k}"),
-            Segment::Key(k) => write!(f, "['{}']", k.replace('\\', "\\\\").replace('\'', "\\'")),
-            Segment::Index(i) => write!(f, "[{i}]"),
-        }
-    }
-}
-
-fn is_plain_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '@')
-}
-
 /// A parsed `$.` path.
 #[derive(Debug, Clone)]
 pub enum SourcePath {
@@ -38,16 +22,6 @@ pub enum SourcePath {
         prefix: Vec<Segment>,
         query: std::sync::Arc<jsonpath_rust::parser::model::JpQuery>,
     },
-}
-
-impl SourcePath {
-    /// The simple segments that bound what this path reads.
-    pub fn reads(&self) -> &[Segment] {
-        match self {
-            SourcePath::Simple(segments) => segments,
-            SourcePath::Query { prefix, .. } => prefix,
-        }
-    }
 }
 
 /// Whether a mapping string is a path rather than a literal.
@@ -158,15 +132,6 @@ fn parse_simple(text: &str) -> Result<(Vec<Segment>, bool), PathError> {
     Ok((segments, true))
 }
 
-/// Renders segments back as a `$.` path, for messages.
-pub fn display(segments: &[Segment]) -> String {
-    let mut s = String::from("$");
-    for seg in segments {
-        s.push_str(&seg.to_string());
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,13 +182,6 @@ mod tests {
         for text in ["$.a..", "$.a[?(", "$['a", "$.a.", "$.a[0"] {
             let err = parse(text).unwrap_err();
             assert!(err.message.contains(text), "{text}: {err}");
-        }
-    }
-
-    #[test]
-    fn display_round_trips() {
-        for text in ["$.a.b", "$.events[0].name", "$['id.time'].x"] {
-            assert_eq!(display(&simple(text)), text);
         }
     }
 }

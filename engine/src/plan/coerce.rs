@@ -128,7 +128,7 @@ pub fn coerce<'v>(
         .ok_or_else(|| {
             let shown = match src.scalar() {
                 Scalar::Str(s) => Value::from(s.as_ref()).to_string(),
-                other => other.as_key().map(Cow::into_owned).unwrap_or_default(),
+                other => other.into_key().map(Cow::into_owned).unwrap_or_default(),
             };
             format!(
                 "cannot convert {} to {}",

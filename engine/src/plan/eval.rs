@@ -357,16 +357,9 @@ impl<'e> Evaluator<'e> {
 impl Got<'_> {
     /// The string a value compares as (routing, enum keys, drop rules, templates).
     fn key(&self) -> Option<Cow<'_, str>> {
-        let scalar = match self {
-            Got::Src(s) => s.scalar(),
-            Got::Owned(v) => Src::Value(v).scalar(),
-        };
-        match scalar {
-            Scalar::Null => None,
-            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
-            Scalar::Number(n) | Scalar::Str(n) | Scalar::Container(n) => {
-                Some(Cow::Owned(n.into_owned()))
-            }
+        match self {
+            Got::Src(s) => s.scalar().into_key(),
+            Got::Owned(v) => Src::Value(v).scalar().into_key(),
         }
     }
 }

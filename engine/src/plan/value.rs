@@ -96,16 +96,15 @@ pub fn decode_json_string(text: &str) -> Cow<'_, str> {
     }
 }
 
-impl Scalar<'_> {
+impl<'v> Scalar<'v> {
     /// The string form used for enum keys, routing and templates: strings as they are,
-    /// numbers as written, booleans as `true`/`false`; `None` for null.
-    pub fn as_key(&self) -> Option<Cow<'_, str>> {
+    /// numbers as written, booleans as `true`/`false`; `None` for null. Borrowed from
+    /// the event wherever the value was.
+    pub fn into_key(self) -> Option<Cow<'v, str>> {
         match self {
             Scalar::Null => None,
-            Scalar::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-            Scalar::Number(n) => Some(Cow::Borrowed(n)),
-            Scalar::Str(s) => Some(Cow::Borrowed(s)),
-            Scalar::Container(c) => Some(Cow::Borrowed(c)),
+            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Scalar::Number(s) | Scalar::Str(s) | Scalar::Container(s) => Some(s),
         }
     }
 }
