@@ -576,7 +576,13 @@ impl<'s> Compiler<'s> {
                                 Some(OutNode::Object(fields))
                             }
                             // A path item may hold an array: its elements join the list.
-                            _ => self.leaf(item, target.clone(), &ptr, attr_path),
+                            _ => self.leaf(
+                                item,
+                                target.clone(),
+                                &ptr,
+                                attr_path,
+                                attr.enumeration.as_ref(),
+                            ),
                         }
                     })
                     .collect();
@@ -591,35 +597,7 @@ impl<'s> Compiler<'s> {
                 );
                 None
             }
-            _ => {
-                let before = self.diags.len();
-                let leaf = self.leaf(node, target, ptr, attr_path);
-                if let Some(e) = &attr.enumeration {
-                    self.suggest_enum_ids(before, e);
-                }
-                leaf
-            }
-        }
-    }
-
-    /// A caption written where an enum id belongs (`severity_id: High`): name the id.
-    fn suggest_enum_ids(&mut self, since: usize, e: &crate::schema::Enum) {
-        for d in &mut self.diags[since..] {
-            if d.code != Code::LiteralType || d.help.is_some() {
-                continue;
-            }
-            let Some(text) = d.message.split('"').nth(1) else {
-                continue;
-            };
-            if let Some(id) = e
-                .ids()
-                .into_iter()
-                .find(|id| e.caption(*id).is_some_and(|c| c.eq_ignore_ascii_case(text)))
-            {
-                d.help = Some(format!(
-                    "`{text}` is the caption of {id}; the id attribute takes the number: {id}"
-                ));
-            }
+            _ => self.leaf(node, target, ptr, attr_path, attr.enumeration.as_ref()),
         }
     }
 
@@ -629,6 +607,7 @@ impl<'s> Compiler<'s> {
         mut target: Target,
         ptr: &str,
         attr_path: &str,
+        enumeration: Option<&crate::schema::Enum>,
     ) -> Option<OutNode> {
         let (expr, format) = self.expr(node, ptr)?;
         if let Kind::Timestamp(f) = &mut target.kind {
@@ -643,7 +622,15 @@ impl<'s> Compiler<'s> {
                 }
             }
         }
-        self.check_literals(&expr, &target, ptr, attr_path);
+        self.check_literals(
+            &expr,
+            &Expected {
+                target: &target,
+                attr: attr_path,
+                enumeration,
+            },
+            ptr,
+        );
         Some(OutNode::Leaf(Leaf {
             expr,
             target,
@@ -653,34 +640,43 @@ impl<'s> Compiler<'s> {
     }
 
     /// Literals are coerced once here, so a literal that cannot fit is a compile error.
-    fn check_literals(&mut self, expr: &Expr, target: &Target, ptr: &str, attr_path: &str) {
+    fn check_literals(&mut self, expr: &Expr, want: &Expected, ptr: &str) {
         match expr {
             Expr::Literal(v) => {
-                if let Err(e) = coerce(Src::Value(v), target, self.schema) {
-                    self.error(Code::LiteralType, ptr, format!("`{attr_path}`: {e}"), None);
+                if let Err(e) = coerce(Src::Value(v), want.target, self.schema) {
+                    // A caption written where an enum id belongs (`severity_id: High`).
+                    let help = want.enumeration.zip(v.as_str()).and_then(|(e, text)| {
+                        let id = e.ids().into_iter().find(|id| e.caption(*id).is_some_and(|c| c.eq_ignore_ascii_case(text)))?;
+                        Some(format!("`{text}` is the caption of {id}; the id attribute takes the number: {id}"))
+                    });
+                    self.error(
+                        Code::LiteralType,
+                        ptr,
+                        format!("`{}`: {e}", want.attr),
+                        help,
+                    );
                 }
             }
             Expr::Enum(table) => {
                 for (k, v) in &table.values {
                     self.check_literals(
                         v,
-                        target,
+                        want,
                         &format!("{ptr}/enum/values/{}", pointer_token(k)),
-                        attr_path,
                     );
                 }
                 if let Some(other) = &table.other {
-                    self.check_literals(other, target, &format!("{ptr}/enum/other"), attr_path);
+                    self.check_literals(other, want, &format!("{ptr}/enum/other"));
                 }
             }
             Expr::Coalesce(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.check_literals(item, target, &format!("{ptr}/coalesce/{i}"), attr_path);
+                    self.check_literals(item, want, &format!("{ptr}/coalesce/{i}"));
                 }
             }
             Expr::WithDefault(inner, default) => {
-                self.check_literals(inner, target, ptr, attr_path);
-                self.check_literals(default, target, &format!("{ptr}/default"), attr_path);
+                self.check_literals(inner, want, ptr);
+                self.check_literals(default, want, &format!("{ptr}/default"));
             }
             Expr::Path(_) | Expr::Template(_) | Expr::Split { .. } => {}
         }
@@ -710,7 +706,7 @@ impl<'s> Compiler<'s> {
                     kind: Kind::Json,
                     array: false,
                 };
-                self.leaf(node, json, ptr, attr_path)
+                self.leaf(node, json, ptr, attr_path, None)
                     .unwrap_or(OutNode::Object(Vec::new()))
             }
         }
@@ -1039,6 +1035,14 @@ impl<'s> Compiler<'s> {
             i += 1;
         }
     }
+}
+
+/// What a literal must fit: its coercion target, the attribute (for messages) and the
+/// attribute's enum (to name the id of a caption written by mistake).
+struct Expected<'t> {
+    target: &'t Target,
+    attr: &'t str,
+    enumeration: Option<&'t crate::schema::Enum>,
 }
 
 fn derived(derived: Derived) -> OutNode {
