@@ -37,12 +37,18 @@ fn records(source: &str) -> Vec<String> {
     samples.iter().cycle().take(2000).cloned().collect()
 }
 
+/// A shipped mapping compiled, its sample records, and their size in bytes.
+fn load(source: &str) -> (ocsfmap_engine::Plan, Vec<String>, usize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mappings/{source}.yaml"));
+    let plan = compile(&mapping::load_file(&path).unwrap()).unwrap();
+    let records = records(source);
+    let bytes = records.iter().map(String::len).sum();
+    (plan, records, bytes)
+}
+
 fn transform(c: &mut Criterion) {
     for source in ["aws-network-firewall", "windows-sysmon"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mappings/{source}.yaml"));
-        let plan = compile(&mapping::load_file(&path).unwrap()).unwrap();
-        let records = records(source);
-        let bytes: usize = records.iter().map(String::len).sum();
+        let (plan, records, bytes) = load(source);
         let mut group = c.benchmark_group(source);
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function("floor: serde_json Value round trip", |b| {
@@ -76,10 +82,7 @@ fn transform(c: &mut Criterion) {
 /// zstd files, per shipped mapping (files go to a temporary folder).
 fn parquet(c: &mut Criterion) {
     for source in ["aws-network-firewall", "windows-sysmon"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mappings/{source}.yaml"));
-        let plan = compile(&mapping::load_file(&path).unwrap()).unwrap();
-        let records = records(source);
-        let bytes: usize = records.iter().map(String::len).sum();
+        let (plan, records, bytes) = load(source);
         let dir = tempfile::tempdir().unwrap();
         let mut group = c.benchmark_group(source);
         group.throughput(Throughput::Bytes(bytes as u64));
