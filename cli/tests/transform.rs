@@ -351,3 +351,53 @@ fn validate_rejects_events_that_break_their_class_with_the_reasons() {
         "not valid OCSF: required attribute `connection_info.direction_id` is missing"
     );
 }
+
+#[test]
+fn a_truncated_gzip_input_keeps_what_was_read_and_counts_the_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::fs::read_to_string(
+        repo().join("mappings/tests/aws-network-firewall/netflow.input.jsonl"),
+    )
+    .unwrap();
+    let line = template.lines().next().unwrap();
+    let gz = dir.path().join("cut.jsonl.gz");
+    {
+        let mut w = flate2_writer(&gz);
+        for _ in 0..20_000 {
+            writeln!(w, "{line}").unwrap();
+        }
+    }
+    let bytes = std::fs::read(&gz).unwrap();
+    std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let stats = dir.path().join("stats.json");
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            NFW,
+            gz.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let stats: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let output = stats["output"].as_u64().unwrap();
+    assert!(
+        output > 1000 && output < 20_000,
+        "records before the break are output: {stats}"
+    );
+    assert_eq!(stats["rejected"], 1);
+    assert_eq!(stats["input"].as_u64().unwrap(), output + 1);
+    assert_eq!(lines(&o.stdout).len() as u64, output);
+    let set_aside = lines(&std::fs::read(&rejects).unwrap());
+    let reason = set_aside[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("input could not be read past this point: "),
+        "{reason}"
+    );
+}

@@ -140,7 +140,6 @@ pub fn run<B: EventBuffer>(
             }
             std::mem::swap(&mut batch, &mut next);
         }
-        batch.clear();
         if let Some(e) = failure {
             // A broken stream (a truncated gzip member, a read error) ends this input:
             // the failure is one rejected entry, and the run goes on with the next input.
