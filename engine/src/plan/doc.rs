@@ -23,6 +23,9 @@ pub enum Val<'a> {
     Object(u32),
     /// Index into [`Doc::arrays`].
     Array(u32),
+    /// Kept in the slot of this trie node (a container's entry refers to it, so a
+    /// value read by a path is stored once).
+    Slot(NodeId),
 }
 
 /// One key of a parsed object, in source order.
@@ -75,6 +78,14 @@ impl<'a> Doc<'a> {
         self.slots[node as usize].as_ref()
     }
 
+    /// A container entry's value, looked up in its slot when it is kept there.
+    pub fn resolve<'v>(&'v self, val: &'v Val<'a>) -> &'v Val<'a> {
+        match val {
+            Val::Slot(n) => self.slot(*n).unwrap_or(val),
+            other => other,
+        }
+    }
+
     /// The value at a trie node, as a source value. The root reads as the whole input.
     pub fn src(&self, node: NodeId) -> Option<Src<'_>> {
         if node == ROOT {
@@ -86,7 +97,7 @@ impl<'a> Doc<'a> {
             Val::Scalar(v) => Some(Src::Value(v)),
             // Nodes read as a whole keep their raw text (see `child_value`), so a parsed
             // container is never the slot of a path's end.
-            Val::Object(_) | Val::Array(_) => None,
+            Val::Object(_) | Val::Array(_) | Val::Slot(_) => None,
         }
     }
 
@@ -109,6 +120,7 @@ impl<'a> Doc<'a> {
                     .map(|e| (e.key.to_string(), self.to_value(&e.val)))
                     .collect(),
             ),
+            Val::Slot(n) => self.slot(*n).map_or(Value::Null, |v| self.to_value(v)),
             Val::Array(i) => Value::Array(
                 self.arrays[*i as usize]
                     .iter()
@@ -210,9 +222,10 @@ impl<'a> NodeSeed<'_, '_, 'a> {
             .into_iter()
             .map(|(k, v)| {
                 let node = self.trie.child_key(self.node, &k);
-                let val = Val::Text(Cow::Owned(v));
+                let mut val = Val::Text(Cow::Owned(v));
                 if let Some(n) = node {
-                    self.doc.slots[n as usize] = Some(val.clone());
+                    self.doc.slots[n as usize] = Some(val);
+                    val = Val::Slot(n);
                 }
                 Entry {
                     key: Cow::Owned(k),
@@ -246,8 +259,8 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
                         node: c,
                         doc: &mut *self.doc,
                     })?;
-                    self.doc.slots[c as usize] = Some(v.clone());
-                    v
+                    self.doc.slots[c as usize] = Some(v);
+                    Val::Slot(c)
                 }
                 Some((c, m)) => {
                     let raw = map.next_value::<&'de RawValue>()?;
@@ -280,8 +293,8 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
                         doc: &mut *self.doc,
                     })? {
                         Some(v) => {
-                            self.doc.slots[c as usize] = Some(v.clone());
-                            v
+                            self.doc.slots[c as usize] = Some(v);
+                            Val::Slot(c)
                         }
                         None => break,
                     }

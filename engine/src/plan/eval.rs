@@ -340,7 +340,7 @@ impl<'e> Evaluator<'e> {
             let consumed = entry
                 .node
                 .map_or(Consumed::No, |n| route.consumed[n as usize]);
-            match (consumed, &entry.val) {
+            match (consumed, self.doc.resolve(&entry.val)) {
                 (Consumed::Whole, _) => {}
                 (Consumed::Partly, Val::Object(child)) => {
                     sink.begin_object(&entry.key);
