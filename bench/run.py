@@ -13,7 +13,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release")
 DATA = os.path.join(ROOT, "bench", "data")
-SOURCES = [("nfw", "aws-network-firewall"), ("cloudtrail", "aws-cloudtrail"), ("sysmon", "windows-sysmon")]
+# (generator kind, mapping, file extension)
+SOURCES = [
+    ("nfw", "aws-network-firewall", "jsonl"),
+    ("cloudtrail", "aws-cloudtrail", "jsonl"),
+    ("sysmon", "windows-sysmon", "jsonl"),
+    ("vpcflow", "amazon-vpc-flow-logs", "log"),
+]
 PARQUET = ["--format", "parquet", "--region", "us-east-1", "--account-id", "123456789012", "--file-prefix", "bench"]
 
 
@@ -51,14 +57,14 @@ def main():
     ocsfmap = os.path.join(BIN, "ocsfmap")
 
     rows = []
-    for kind, mapping in SOURCES:
-        path = os.path.join(DATA, f"{kind}-{args.records}.jsonl")
+    for kind, mapping, ext in SOURCES:
+        path = os.path.join(DATA, f"{kind}-{args.records}.{ext}")
         generate(kind, path, ["--records", str(args.records)])
         size_mb = os.path.getsize(path) / 1e6
         m = os.path.join(ROOT, "mappings", f"{mapping}.yaml")
         with tempfile.TemporaryDirectory() as out:
             cases = [
-                ("floor (serde_json Value round trip)", [os.path.join(BIN, "floor"), path]),
+                ("floor (serde_json Value round trip)", [os.path.join(BIN, "floor"), path, *(["--text"] if ext == "log" else [])]),
                 ("transform, 1 thread", [ocsfmap, "transform", "-m", m, path, "--threads", "1"]),
                 (f"transform, {cores} threads", [ocsfmap, "transform", "-m", m, path, "--threads", str(cores)]),
                 ("transform --format parquet, 1 thread", [ocsfmap, "transform", "-m", m, path, "--threads", "1", *PARQUET, "--output-dir", out]),

@@ -12,7 +12,7 @@ use crate::validate::mapping_files;
 #[derive(clap::Args)]
 pub struct Args {
     /// Mapping files, or folders of mappings; each mapping's cases live in
-    /// `tests/<mapping name>/<case>.input.jsonl` beside it.
+    /// `tests/<mapping name>/<case>.input.<ext>` beside it.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
     /// Rewrite the expected file of every case whose output changed (review the diff!).

@@ -401,3 +401,107 @@ fn a_truncated_gzip_input_keeps_what_was_read_and_counts_the_break() {
         "{reason}"
     );
 }
+
+const VPC: &str = "mappings/amazon-vpc-flow-logs.yaml";
+
+#[test]
+fn vpc_flow_log_text_maps_line_by_line_and_bad_lines_are_set_aside() {
+    let text = "\
+version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 51000 6 10 840 1700000000 1700000060 ACCEPT OK
+
+2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 6 10 840 1700000000 1700000060 ACCEPT OK
+2 123456789010 eni-1 - - - - - - - 1700000000 1700000060 - NODATA
+2 123456789010 eni-1 10.0.0.3 10.0.0.2 53 53000 17 one 84 1700000000 1700000060 REJECT OK
+version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789010 eni-2 10.0.0.9 10.0.0.2 22 50000 6 3 180 1700000100 1700000160 REJECT OK
+";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("flows.log.gz");
+    std::fs::write(&input, gz.finish().unwrap()).unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let stats = dir.path().join("stats.json");
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            VPC,
+            input.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "some lines were set aside");
+    let events = lines(&o.stdout);
+    let flows: Vec<(&str, i64, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["src_endpoint"]["ip"].as_str().unwrap(),
+                e["traffic"]["bytes"].as_i64().unwrap(),
+                e["disposition"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flows,
+        [("10.0.0.1", 840, "Allowed"), ("10.0.0.9", 180, "Blocked")]
+    );
+    assert_eq!(events[0]["time"], 1_700_000_000_000_i64);
+    assert_eq!(events[0]["src_endpoint"]["port"], 443);
+    let stats: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(
+        stats,
+        json!({"input": 5, "output": 2, "dropped": 1, "rejected": 2, "unrouted": 0})
+    );
+    let set_aside = lines(&std::fs::read(&rejects).unwrap());
+    let summary: Vec<(i64, &str)> = set_aside
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (4, "the line has 13 fields where the header names 14"),
+            (6, "traffic.packets: cannot convert \"one\" to long_t"),
+        ]
+    );
+    assert_eq!(
+        set_aside[0]["raw"],
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 6 10 840 1700000000 1700000060 ACCEPT OK"
+    );
+}
+
+#[test]
+fn a_delimited_header_that_names_a_field_twice_ends_that_input_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.log");
+    std::fs::write(&bad, "version srcaddr srcaddr\n2 10.0.0.1 10.0.0.2\n").unwrap();
+    let good = repo().join("mappings/tests/amazon-vpc-flow-logs/default-format.input.log");
+    let rejects = dir.path().join("rejects.jsonl");
+    let o = ocsfmap(
+        &[
+            "transform",
+            "-m",
+            VPC,
+            bad.to_str().unwrap(),
+            good.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(lines(&o.stdout).len(), 3, "the next input still maps");
+    let set_aside = lines(&std::fs::read(&rejects).unwrap());
+    assert_eq!(set_aside.len(), 1);
+    assert_eq!(
+        set_aside[0]["reason"],
+        "input could not be read past this point: line 1: the header names `srcaddr` twice"
+    );
+}

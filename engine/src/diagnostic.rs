@@ -62,6 +62,9 @@ pub enum Code {
     Constraint,
     /// The file does not fit the JSON Schema of the mapping language.
     SchemaViolation,
+    /// An `input` block that cannot describe the records (a two-character separator,
+    /// a field named twice, wrapper keys for delimited text).
+    InputFormat,
 }
 
 impl Code {
@@ -109,6 +112,7 @@ impl Code {
             Code::UnreachableRoute => "OM023",
             Code::Constraint => "OM024",
             Code::SchemaViolation => "OM025",
+            Code::InputFormat => "OM026",
         }
     }
 }

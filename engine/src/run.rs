@@ -94,7 +94,7 @@ pub fn run<B: EventBuffer>(
     let mut bytes_before = 0;
     for input in inputs {
         let name = input.name;
-        let mut reader = match RecordReader::new(input.reader, &plan.records_keys) {
+        let mut reader = match RecordReader::new(input.reader, &plan.input) {
             Ok(r) => r,
             Err(e) => {
                 stats.input += 1;

@@ -1,6 +1,7 @@
 //! Test vectors beside mappings: `<dir>/<source>.yaml` with cases in
-//! `<dir>/tests/<source>/<case>.input.jsonl` and `<case>.expected.json` (a JSON array of
-//! the events the case must produce, in order). Shared by `cargo test` and the CLI.
+//! `<dir>/tests/<source>/<case>.input.<ext>` (JSON lines, or the text the mapping's
+//! input format reads) and `<case>.expected.json` (a JSON array of the events the case
+//! must produce, in order). Shared by `cargo test` and the CLI.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -46,15 +47,13 @@ pub fn discover(dir: &Path) -> io::Result<Vec<Case>> {
         let mut inputs: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.to_str().is_some_and(|s| s.ends_with(".input.jsonl")))
+            .filter(|p| case_name(p).is_some())
             .collect();
         inputs.sort();
         for input in inputs {
-            let file = input
-                .file_name()
-                .and_then(|f| f.to_str())
-                .unwrap_or_default();
-            let name = file.trim_end_matches(".input.jsonl").to_owned();
+            let Some(name) = case_name(&input) else {
+                continue;
+            };
             let expected = case_dir.join(format!("{name}.expected.json"));
             cases.push(Case {
                 mapping: mapping.clone(),
@@ -65,6 +64,14 @@ pub fn discover(dir: &Path) -> io::Result<Vec<Case>> {
         }
     }
     Ok(cases)
+}
+
+/// The case an input file belongs to: `<case>.input.<ext>` (`.jsonl`, `.json`, `.log`,
+/// `.log.gz`, ... as the mapping's input format reads).
+fn case_name(input: &Path) -> Option<String> {
+    let file = input.file_name()?.to_str()?;
+    let (name, ext) = file.split_once(".input.")?;
+    (!name.is_empty() && !ext.is_empty()).then(|| name.to_owned())
 }
 
 /// What a case produced.

@@ -553,3 +553,39 @@ fn unknown_attributes_warn_with_a_suggestion_and_move_to_unmapped() {
         json!({"src_endpoint.prot": 80})
     );
 }
+
+#[test]
+fn delimited_input_blocks_that_cannot_work_are_compile_errors() {
+    let errors = compile_errors(
+        "custom_source_events:
+  source_name: t
+  input:
+    records_keys: [Records]
+    delimited: {separator: '||', quote: '\\', fields: [a, b, a, '']}
+  ocsf_mapping:
+    all: {schema: network_activity, schema_mapping: {message: $.a}}
+",
+    )
+    .join("\n");
+    for expected in [
+        "error[OM026] /custom_source_events/input/records_keys: `records_keys` names JSON wrapper objects, but the input is delimited text",
+        "error[OM026] /custom_source_events/input/delimited/separator: the separator \"||\" is not one ASCII character",
+        "error[OM026] /custom_source_events/input/delimited/quote: the quote \"\\\\\" is not one ASCII character",
+        "error[OM026] /custom_source_events/input/delimited/fields/2: the field `a` is named twice",
+        "error[OM026] /custom_source_events/input/delimited/fields/3: a field name is empty",
+    ] {
+        assert!(
+            errors.contains(expected),
+            "missing:\n{expected}\nin:\n{errors}"
+        );
+    }
+    let same = compile_errors(
+        "custom_source_events:
+  source_name: t
+  input: {delimited: {separator: ',', quote: ','}}
+  ocsf_mapping:
+    all: {schema: network_activity, schema_mapping: {message: $.a}}
+",
+    );
+    assert!(same[0].contains("the quote is the same character as the separator"));
+}

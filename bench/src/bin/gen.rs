@@ -1,8 +1,9 @@
 //! Deterministic, realistic benchmark data: AWS Network Firewall (netflow, alert, tls,
-//! ~0.5 KB), Windows Sysmon (events 1, 3, 5, 11, 22, 23) and AWS CloudTrail (~1.5 KB)
-//! records. The same arguments always produce the same bytes.
+//! ~0.5 KB), Windows Sysmon (events 1, 3, 5, 11, 22, 23), AWS CloudTrail (~1.5 KB)
+//! records, and VPC flow log lines (default format, with its header line; ~0.1 KB). The
+//! same arguments always produce the same bytes.
 //!
-//! Usage: gen nfw|sysmon|cloudtrail OUT (--records N | --bytes N) [--wrap] [--gzip]
+//! Usage: gen nfw|sysmon|cloudtrail|vpcflow OUT (--records N | --bytes N) [--wrap] [--gzip]
 //!   --wrap  write CloudTrail's S3 object shape, {"Records": [...]}, instead of JSON lines
 //!   --gzip  compress the output
 
@@ -237,9 +238,41 @@ fn cloudtrail(r: &mut Rng, i: u64) -> String {
     )
 }
 
+const VPC_HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+
+/// One line of a VPC flow log in the default (version 2) format: mostly accepted TCP
+/// and UDP flows, some rejected, a few windows without traffic (NODATA).
+fn vpcflow(r: &mut Rng, i: u64) -> String {
+    let start = BASE + (i / 50) as i64;
+    let eni = format!("eni-0{}", r.hex(16));
+    if r.below(50) == 0 {
+        return format!(
+            "2 123456789012 {eni} - - - - - - - {start} {} - NODATA",
+            start + 60
+        );
+    }
+    let (proto, dport) = match r.below(10) {
+        0..=5 => ("6", [443, 80, 22, 3389, 5432][r.below(5) as usize]),
+        6..=8 => ("17", 53),
+        _ => ("1", 0),
+    };
+    let packets = 1 + r.below(400);
+    let public = r.below(3) == 0;
+    format!(
+        "2 123456789012 {eni} {} {} {} {dport} {proto} {packets} {} {start} {} {} OK",
+        r.ip(true),
+        r.ip(public),
+        1024 + r.below(64_000),
+        packets * (40 + r.below(1400)),
+        start + 60,
+        if r.below(20) == 0 { "REJECT" } else { "ACCEPT" },
+    )
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: gen nfw|sysmon|cloudtrail OUT (--records N | --bytes N) [--wrap] [--gzip]";
+    let usage =
+        "usage: gen nfw|sysmon|cloudtrail|vpcflow OUT (--records N | --bytes N) [--wrap] [--gzip]";
     let (Some(kind), Some(out)) = (args.get(1), args.get(2)) else {
         panic!("{usage}")
     };
@@ -264,8 +297,12 @@ fn main() -> std::io::Result<()> {
         "nfw" => nfw,
         "sysmon" => sysmon,
         "cloudtrail" => cloudtrail,
+        "vpcflow" => vpcflow,
         _ => panic!("{usage}"),
     };
+    if kind == "vpcflow" {
+        w.write_all(VPC_HEADER.as_bytes())?;
+    }
     let mut rng = Rng(0x5EED);
     let (mut i, mut written) = (0u64, 0u64);
     if wrap {

@@ -4,13 +4,27 @@
 //! records, and wrapper objects whose key holds the records (CloudTrail's
 //! `{"Records": [...]}`), gzip-compressed or not, with or without a UTF-8 BOM. Memory
 //! stays bounded by the largest record, whatever the size of the input: a 500 MB
-//! CloudTrail object streams record by record.
+//! CloudTrail object streams record by record. With a [`Delimited`] format, each line
+//! of text is a record, handed on as a JSON object of its named fields.
+
+mod delimited;
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 
+pub use delimited::Delimited;
+
 use crate::json_text::StringTracker;
+
+/// What the records of an input are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// JSON values; `records_keys` name the wrapper objects whose arrays hold records.
+    Json { records_keys: Vec<String> },
+    /// Lines of delimited text.
+    Delimited(Delimited),
+}
 
 /// Records nested deeper than this are rejected (and never handed to a parser).
 pub const MAX_DEPTH: usize = 64;
@@ -56,6 +70,8 @@ pub struct RecordReader {
     line: u64,
     index: u64,
     records_keys: Vec<Vec<u8>>,
+    /// Set for delimited text input.
+    delimited: Option<delimited::Fields>,
     container: Container,
     /// Decided by the first top-level record: JSON lines when it fits on one line.
     line_mode: Option<bool>,
@@ -64,7 +80,7 @@ pub struct RecordReader {
 
 impl RecordReader {
     /// Wraps `reader`, decompressing gzip when the stream starts with its magic bytes.
-    pub fn new(reader: impl Read + Send + 'static, records_keys: &[String]) -> io::Result<Self> {
+    pub fn new(reader: impl Read + Send + 'static, format: &Format) -> io::Result<Self> {
         let mut buffered = BufReader::with_capacity(CHUNK, reader);
         let head = buffered.fill_buf()?;
         let src: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
@@ -79,10 +95,17 @@ impl RecordReader {
             eof: false,
             line: 1,
             index: 0,
-            records_keys: records_keys
-                .iter()
-                .map(|k| format!("\"{k}\"").into_bytes())
-                .collect(),
+            records_keys: match format {
+                Format::Json { records_keys } => records_keys
+                    .iter()
+                    .map(|k| format!("\"{k}\"").into_bytes())
+                    .collect(),
+                Format::Delimited(_) => Vec::new(),
+            },
+            delimited: match format {
+                Format::Json { .. } => None,
+                Format::Delimited(d) => Some(delimited::Fields::new(d)),
+            },
             container: Container::None,
             line_mode: None,
             total_read: 0,
@@ -160,6 +183,9 @@ impl RecordReader {
 
     /// Appends the next record's bytes to `out`. `None` at end of input.
     pub fn next_record(&mut self, out: &mut Vec<u8>) -> io::Result<Option<Found>> {
+        if self.delimited.is_some() {
+            return self.next_line(out);
+        }
         loop {
             self.compact();
             let in_container = self.container != Container::None;
@@ -198,6 +224,67 @@ impl RecordReader {
                 self.line_mode = Some(self.line == start_line);
             }
             return Ok(Some(Found { position, defect }));
+        }
+    }
+
+    /// The next record of delimited text: blank lines and header lines are skipped.
+    fn next_line(&mut self, out: &mut Vec<u8>) -> io::Result<Option<Found>> {
+        loop {
+            self.compact();
+            let start = self.pos;
+            let mut i = start;
+            let mut oversized = false;
+            let end = loop {
+                if let Some(k) = memchr::memchr(b'\n', &self.buf[i..]) {
+                    break i + k;
+                }
+                i = self.buf.len();
+                // Bound memory: an oversized line is counted and skipped, not held.
+                if i - start > MAX_RECORD_BYTES {
+                    oversized = true;
+                    self.buf.truncate(start);
+                    i = start;
+                }
+                if !self.fill()? {
+                    break self.buf.len();
+                }
+            };
+            if end == start && self.eof && end == self.buf.len() && !oversized {
+                return Ok(None);
+            }
+            let line_no = self.line;
+            self.line += 1;
+            self.pos = (end + 1).min(self.buf.len());
+            let position = Position {
+                line: line_no,
+                index: self.index,
+            };
+            if oversized {
+                self.index += 1;
+                return Ok(Some(Found {
+                    position,
+                    defect: Some(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20)),
+                }));
+            }
+            let line = &self.buf[start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let fields = self.delimited.as_mut().expect("delimited input");
+            match fields.line(line, out) {
+                delimited::Line::Header => {}
+                delimited::Line::BadHeader(reason) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("line {line_no}: {reason}"),
+                    ));
+                }
+                delimited::Line::Record(defect) => {
+                    self.index += 1;
+                    return Ok(Some(Found { position, defect }));
+                }
+            }
         }
     }
 
@@ -376,8 +463,10 @@ mod tests {
     use std::io::Write;
 
     fn records(input: &[u8]) -> Vec<(String, u64, Option<String>)> {
-        let mut r =
-            RecordReader::new(io::Cursor::new(input.to_vec()), &["Records".to_owned()]).unwrap();
+        let format = Format::Json {
+            records_keys: vec!["Records".to_owned()],
+        };
+        let mut r = RecordReader::new(io::Cursor::new(input.to_vec()), &format).unwrap();
         let mut out = Vec::new();
         let mut all = Vec::new();
         while let Some(found) = {

@@ -118,6 +118,28 @@ pub struct InputSpec {
     /// Keys of a wrapper object whose array holds the records (default `["Records"]`).
     #[serde(default)]
     pub records_keys: Option<Vec<String>>,
+    /// Records are lines of delimited text (VPC flow logs), not JSON: each line becomes
+    /// an object of its named fields, every value a string.
+    #[serde(default)]
+    pub delimited: Option<DelimitedSpec>,
+}
+
+/// Extension: how a line of delimited text splits into named fields.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelimitedSpec {
+    /// The one character between fields (default a space).
+    #[serde(default)]
+    pub separator: Option<String>,
+    /// The field names, in order. Without them the first line of each input is the
+    /// header that names the fields (as in VPC flow logs), and a later line equal to it
+    /// is skipped as a repeated header.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+    /// The one character that encloses a field holding separators (none by default).
+    /// Inside it, the quote is written twice or escaped with a backslash.
+    #[serde(default)]
+    pub quote: Option<String>,
 }
 
 /// Extension: a condition under which an event is dropped on purpose.

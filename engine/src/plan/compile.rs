@@ -13,7 +13,8 @@ use super::{
     Router, TemplatePart,
 };
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
-use crate::mapping::model::{MappingFile, RouteSpec, SourceEvents};
+use crate::input::{Delimited, Format};
+use crate::mapping::model::{InputSpec, MappingFile, RouteSpec, SourceEvents};
 use crate::mapping::node::Node;
 use crate::mapping::path::{self, Segment, SourcePath};
 use crate::schema::{self, Attribute, Schema};
@@ -228,15 +229,11 @@ impl<'s> Compiler<'s> {
             }
             route.consumed = consumed;
         }
-        let records_keys = src
-            .input
-            .records_keys
-            .clone()
-            .unwrap_or_else(|| vec!["Records".to_owned()]);
+        let input = self.input_format(&src.input, root);
         Plan {
             source_name: src.source_name.clone(),
             ocsf_version: version.to_owned(),
-            records_keys,
+            input,
             warnings: Vec::new(),
             security_lake: src.security_lake.clone().unwrap_or_default(),
             schema: Arc::clone(schema),
@@ -252,6 +249,80 @@ impl<'s> Compiler<'s> {
                 .map(|s| s.as_str().into())
                 .collect(),
         }
+    }
+
+    /// How the records of an input are read.
+    fn input_format(&mut self, input: &InputSpec, root: &str) -> Format {
+        let Some(spec) = &input.delimited else {
+            return Format::Json {
+                records_keys: input
+                    .records_keys
+                    .clone()
+                    .unwrap_or_else(|| vec!["Records".to_owned()]),
+            };
+        };
+        let ptr = format!("{root}/input/delimited");
+        if input.records_keys.is_some() {
+            self.error(
+                Code::InputFormat,
+                &format!("{root}/input/records_keys"),
+                "`records_keys` names JSON wrapper objects, but the input is delimited text"
+                    .to_owned(),
+                Some("remove `records_keys` or `delimited`".to_owned()),
+            );
+        }
+        let mut one_char = |key: &str, value: Option<&String>, default: Option<u8>| {
+            let Some(value) = value else { return default };
+            match value.as_bytes() {
+                [b] if *b != b'\n' && *b != b'\r' && *b != b'\\' => Some(*b),
+                _ => {
+                    self.error(
+                        Code::InputFormat,
+                        &format!("{ptr}/{key}"),
+                        format!("the {key} {value:?} is not one ASCII character"),
+                        Some(format!(
+                            "write one character other than a line break or a backslash, such as {:?}",
+                            if key == "quote" { "\"" } else { "," }
+                        )),
+                    );
+                    default
+                }
+            }
+        };
+        let separator = one_char("separator", spec.separator.as_ref(), Some(b' ')).unwrap_or(b' ');
+        let quote = one_char("quote", spec.quote.as_ref(), None);
+        if quote == Some(separator) {
+            self.error(
+                Code::InputFormat,
+                &format!("{ptr}/quote"),
+                "the quote is the same character as the separator".to_owned(),
+                None,
+            );
+        }
+        if let Some(fields) = &spec.fields {
+            for (i, name) in fields.iter().enumerate() {
+                if name.is_empty() {
+                    self.error(
+                        Code::InputFormat,
+                        &format!("{ptr}/fields/{i}"),
+                        "a field name is empty".to_owned(),
+                        None,
+                    );
+                } else if fields[..i].contains(name) {
+                    self.error(
+                        Code::InputFormat,
+                        &format!("{ptr}/fields/{i}"),
+                        format!("the field `{name}` is named twice"),
+                        None,
+                    );
+                }
+            }
+        }
+        Format::Delimited(Delimited {
+            separator,
+            quote,
+            fields: spec.fields.clone(),
+        })
     }
 
     fn router(&mut self, src: &SourceEvents, root: &str, routes: &[Route]) -> Router {

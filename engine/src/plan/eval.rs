@@ -250,13 +250,7 @@ impl<'e> Evaluator<'e> {
         match path {
             PathRef::Simple(node) => {
                 let src = self.doc.src(*node).filter(|s| !s.is_null())?;
-                if !self.plan.null_values.is_empty()
-                    && let Scalar::Str(s) = src.scalar()
-                    && self.plan.null_values.iter().any(|n| **n == *s)
-                {
-                    return None;
-                }
-                Some(Got::Src(src))
+                (!self.is_null_value(src)).then_some(Got::Src(src))
             }
             PathRef::Query(query) => {
                 let root = self.doc.full_value()?;
@@ -275,6 +269,12 @@ impl<'e> Evaluator<'e> {
                 }
             }
         }
+    }
+
+    /// Whether `src` is one of the strings the mapping reads as null (`input.null_values`).
+    fn is_null_value(&self, src: Src<'_>) -> bool {
+        !self.plan.null_values.is_empty()
+            && matches!(src.scalar(), Scalar::Str(s) if self.plan.null_values.iter().any(|n| **n == *s))
     }
 
     fn expr(&self, expr: &'e Expr) -> Option<Got<'e>> {
@@ -347,6 +347,7 @@ impl<'e> Evaluator<'e> {
                     self.rest_object(*child, route, sink);
                     sink.end_object();
                 }
+                (_, Val::Raw(raw)) if self.is_null_value(Src::Raw(raw)) => {}
                 (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
                 (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
             }

@@ -26,8 +26,8 @@ use trie::{NodeId, Trie};
 pub struct Plan {
     pub source_name: String,
     pub ocsf_version: String,
-    /// Wrapper keys whose arrays hold the records (CloudTrail's `Records`).
-    pub records_keys: Vec<String>,
+    /// What the records of an input are: JSON (and its wrapper keys) or delimited text.
+    pub input: crate::input::Format,
     /// Warnings found while compiling (errors abort compilation).
     pub warnings: Vec<Diagnostic>,
     /// Security Lake partition values named by the mapping, if any.
