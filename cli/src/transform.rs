@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput};
-use ocsfmap_engine::output::{EventBuffer, EventTrees, JsonLines};
+use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput, ParquetRows};
+use ocsfmap_engine::output::{EventBuffer, JsonLines};
 use ocsfmap_engine::run::{self, Input, Outputs, SetAside, Stats};
 use ocsfmap_engine::{Plan, mapping};
 
@@ -123,9 +123,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
                 None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
             };
-            let stats = execute(&plan, args, &mut |batch: &mut JsonLines| {
-                events.write_all(&batch.buf)
-            })?;
+            let stats = execute(
+                &plan,
+                args,
+                &JsonLines::new,
+                &mut |batch: &mut JsonLines| events.write_all(&batch.buf),
+            )?;
             events.flush()?;
             (stats, None)
         }
@@ -133,8 +136,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let options = parquet_options(&plan, args)?;
             let mut parquet =
                 ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let stats = execute(&plan, args, &mut |batch: &mut EventTrees| {
-                batch.events.iter().try_for_each(|e| parquet.push(e))
+            let new_rows = parquet.new_rows();
+            let stats = execute(&plan, args, &new_rows, &mut |batch: &mut ParquetRows| {
+                parquet.append(batch)
             })?;
             (stats, Some(parquet.finish()?))
         }
@@ -164,6 +168,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 fn execute<B: EventBuffer>(
     plan: &Plan,
     args: &Args,
+    new_buffer: &(dyn Fn() -> B + Sync),
     events: &mut dyn FnMut(&mut B) -> io::Result<()>,
 ) -> Result<Stats> {
     let inputs = open_inputs(&args.inputs)?;
@@ -212,6 +217,7 @@ fn execute<B: EventBuffer>(
             validate: args.validate,
         },
         &mut Outputs {
+            new_buffer,
             events,
             set_aside: &mut set_aside,
             progress: &mut progress,

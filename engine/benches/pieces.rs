@@ -10,8 +10,8 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ocsfmap_engine::mapping::{Syntax, parse_str};
+use ocsfmap_engine::output::JsonLines;
 use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
-use ocsfmap_engine::output::{EventTrees, JsonLines};
 use ocsfmap_engine::plan::time::TimeFormat;
 use ocsfmap_engine::{Plan, compile};
 
@@ -86,18 +86,16 @@ fn timestamps(c: &mut Criterion) {
 fn parquet_batches(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings/aws-network-firewall.yaml");
     let plan = compile(&ocsfmap_engine::mapping::load_file(&path).unwrap()).unwrap();
-    let mut trees = EventTrees::default();
-    for _ in 0..10_000 {
-        plan.eval(RECORD, &mut trees);
-    }
     let dir = tempfile::tempdir().unwrap();
     c.bench_function("parquet/build and write 10k rows", |b| {
         b.iter(|| {
             let options = ParquetOptions::new(dir.path(), "us-east-1", "123456789012", "bench");
             let mut out = ParquetOutput::new(&plan, options).unwrap();
-            for e in &trees.events {
-                out.push(e).unwrap();
+            let mut rows = out.new_rows()();
+            for _ in 0..10_000 {
+                plan.eval(RECORD, &mut rows);
             }
+            out.append(&rows).unwrap();
             black_box(out.finish().unwrap().len())
         });
     });

@@ -8,8 +8,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ocsfmap_engine::output::JsonLines;
 use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
-use ocsfmap_engine::output::{EventTrees, JsonLines};
 use ocsfmap_engine::{Outcome, compile, mapping};
 
 /// The shipped sample records of a mapping, repeated to about 2000 records.
@@ -90,13 +90,11 @@ fn parquet(c: &mut Criterion) {
             b.iter(|| {
                 let options = ParquetOptions::new(dir.path(), "us-east-1", "123456789012", "bench");
                 let mut out = ParquetOutput::new(&plan, options).unwrap();
-                let mut trees = EventTrees::default();
+                let mut rows = out.new_rows()();
                 for r in &records {
-                    plan.eval(r, &mut trees);
+                    plan.eval(r, &mut rows);
                 }
-                for e in &trees.events {
-                    out.push(e).unwrap();
-                }
+                out.append(&rows).unwrap();
                 black_box(out.finish().unwrap().len())
             });
         });

@@ -63,6 +63,8 @@ pub struct Input {
 /// Where results go. `progress` is called after each batch with the records and
 /// bytes read so far.
 pub struct Outputs<'o, B> {
+    /// Makes an empty event buffer (batches are evaluated into several, reused).
+    pub new_buffer: &'o (dyn Fn() -> B + Sync),
     /// Receives each batch of events, in input order.
     pub events: &'o mut dyn FnMut(&mut B) -> io::Result<()>,
     pub set_aside: &'o mut dyn FnMut(&SetAside) -> io::Result<()>,
@@ -118,12 +120,28 @@ pub fn run<B: EventBuffer>(
             let (results, read) = match pool {
                 Some(pool) => pool.install(|| {
                     rayon::join(
-                        || batch.eval(plan, &name, true, options.validate, &mut buffers),
+                        || {
+                            batch.eval(
+                                plan,
+                                &name,
+                                true,
+                                options.validate,
+                                &mut buffers,
+                                out.new_buffer,
+                            )
+                        },
                         fill,
                     )
                 }),
                 None => (
-                    batch.eval(plan, &name, false, options.validate, &mut buffers),
+                    batch.eval(
+                        plan,
+                        &name,
+                        false,
+                        options.validate,
+                        &mut buffers,
+                        out.new_buffer,
+                    ),
                     fill(),
                 ),
             };
@@ -204,6 +222,7 @@ impl Batch {
         parallel: bool,
         validate: bool,
         buffers: &mut Vec<B>,
+        new_buffer: &(dyn Fn() -> B + Sync),
     ) -> Vec<ChunkResult> {
         let run_chunk = |records: &[(std::ops::Range<usize>, Found)], events: &mut B| {
             events.clear();
@@ -275,7 +294,7 @@ impl Batch {
         };
         let chunks = self.records.len().div_ceil(size);
         if buffers.len() < chunks {
-            buffers.resize_with(chunks, B::default);
+            buffers.resize_with(chunks, new_buffer);
         }
         if parallel {
             self.records

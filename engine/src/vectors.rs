@@ -112,6 +112,7 @@ pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual>
             validate,
         },
         &mut Outputs {
+            new_buffer: &crate::output::JsonLines::new,
             events: &mut write,
             set_aside: &mut keep,
             progress: &mut |_, _| {},

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatchReader;
 use arrow::datatypes::DataType;
 use arrow::json::LineDelimitedWriter;
-use ocsfmap_engine::output::EventTrees;
-use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput};
+use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput, ParquetRows};
 use ocsfmap_engine::run::{self, Input, Outputs, RunOptions};
 use ocsfmap_engine::vectors;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -22,9 +21,13 @@ fn repo() -> PathBuf {
 
 /// Transforms every sample input of a shipped mapping into Parquet under `out`.
 fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
+    write_parquet_files(source, out, 1000)
+}
+
+fn write_parquet_files(source: &str, out: &Path, max_rows_per_file: usize) -> Vec<PathBuf> {
     let plan = vectors::compile_mapping(&repo().join(format!("mappings/{source}.yaml"))).unwrap();
     let options = ParquetOptions {
-        max_rows_per_file: 1000,
+        max_rows_per_file,
         row_group_rows: 2,
         ..ParquetOptions::new(out, "us-east-1", "123456789012", "samples")
     };
@@ -38,19 +41,21 @@ fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
             reader: Box::new(File::open(&c.input).unwrap()),
         })
         .collect();
-    let mut push = |batch: &mut EventTrees| batch.events.iter().try_for_each(|e| parquet.push(e));
+    let new_rows = parquet.new_rows();
+    let mut push = |batch: &mut ParquetRows| parquet.append(batch);
     let stats = run::run(
         &plan,
         inputs,
         RunOptions::default(),
         &mut Outputs {
+            new_buffer: &new_rows,
             events: &mut push,
             set_aside: &mut |s| panic!("{s:?}"),
             progress: &mut |_, _| {},
         },
     )
     .unwrap();
-    assert_eq!(stats.input, stats.output);
+    assert_eq!(stats.input, stats.output + stats.dropped, "{stats:?}");
     parquet.finish().unwrap()
 }
 
@@ -187,6 +192,38 @@ fn parquet_holds_the_same_events_as_json_with_ocsf_types() {
             sort_by_time(&mut got);
             assert_eq!(got, want, "{rel}");
         }
+    }
+}
+
+#[test]
+fn files_hold_at_most_max_rows_and_together_every_event() {
+    for source in [
+        "aws-network-firewall",
+        "amazon-vpc-flow-logs",
+        "windows-sysmon",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_parquet_files(source, dir.path(), 2);
+        let mut got: Vec<Value> = Vec::new();
+        for file in &files {
+            let (_, events) = read_back(file);
+            assert!(
+                (1..=2).contains(&events.len()),
+                "{}: {} rows",
+                file.display(),
+                events.len()
+            );
+            got.extend(events.into_iter().map(normalise));
+        }
+        let mut want: Vec<Value> = expected_by_class(source)
+            .into_values()
+            .flatten()
+            .map(normalise)
+            .collect();
+        let key = |e: &Value| (e["time"].as_i64(), e.to_string());
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(got, want, "{source}");
     }
 }
 

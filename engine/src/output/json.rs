@@ -39,7 +39,7 @@ impl JsonLines {
 }
 
 impl Sink for JsonLines {
-    fn begin_event(&mut self) {
+    fn begin_event(&mut self, _class_uid: i64) {
         self.event_start = self.buf.len();
         self.stack.clear();
         self.stack.push(Open {

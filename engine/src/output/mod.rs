@@ -13,7 +13,7 @@ use crate::plan::Sink;
 
 /// A sink that holds a batch of evaluated events, so a worker thread can fill it and
 /// the writer can store it in input order.
-pub trait EventBuffer: Sink + Default + Send {
+pub trait EventBuffer: Sink + Send {
     /// Empties the buffer for reuse, keeping its allocation.
     fn clear(&mut self);
     /// Where the next event starts, to check or roll it back.

@@ -13,7 +13,7 @@ pub struct EventTrees {
 }
 
 impl Sink for EventTrees {
-    fn begin_event(&mut self) {
+    fn begin_event(&mut self, _class_uid: i64) {
         self.stack.clear();
         self.stack.push((String::new(), Vec::new()));
     }

@@ -15,7 +15,8 @@ use super::{
 
 /// Receives one event's output, key by key. Objects that receive no key are left out.
 pub trait Sink {
-    fn begin_event(&mut self);
+    /// Starts an event of the class `class_uid`.
+    fn begin_event(&mut self, class_uid: i64);
     fn end_event(&mut self);
     /// Discards everything written since `begin_event`.
     fn abort_event(&mut self);
@@ -90,7 +91,7 @@ impl Plan {
             return Outcome::Dropped;
         };
         let mut memory = vec![None; route.memory];
-        sink.begin_event();
+        sink.begin_event(class_uid);
         let mut state = State {
             memory: &mut memory,
             moved: Vec::new(),
@@ -200,7 +201,7 @@ impl<'e> Evaluator<'e> {
             OutNode::Leaf(leaf) => self.leaf_or_move(leaf, state),
             OutNode::Object(fields) => {
                 let mut tree = crate::output::EventTrees::default();
-                tree.begin_event();
+                tree.begin_event(0);
                 self.fields(fields, route, state, &mut tree)?;
                 tree.end_event();
                 Ok(tree

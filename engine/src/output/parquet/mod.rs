@@ -7,6 +7,7 @@
 //! `windows-sysmon-process_activity`).
 
 pub mod columns;
+mod rows;
 pub mod schema;
 
 use std::fs::File;
@@ -22,7 +23,9 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use self::columns::Column;
-use crate::plan::{Plan, Typed};
+use self::rows::ClassLayout;
+pub use self::rows::ParquetRows;
+use crate::plan::Plan;
 
 /// Compression of Parquet pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,18 +176,19 @@ pub fn class_sources(plan: &Plan) -> Result<Vec<ClassSource>, LayoutError> {
 
 /// One class's buffered rows and its files.
 struct ClassOut {
-    uid: i64,
     source: String,
     schema: SchemaRef,
-    columns: Vec<Column>,
-    rows: usize,
+    /// The rows of the next file: a struct column whose children are the file's columns.
+    root: Column,
     /// Files written so far, per eventDay.
     parts: std::collections::BTreeMap<String, u32>,
 }
 
-/// Writes events of a plan's classes into Security Lake's layout.
+/// Writes events of a plan's classes into Security Lake's layout. Events are evaluated
+/// into [`ParquetRows`] batches (from [`ParquetOutput::rows`]) and appended in order.
 pub struct ParquetOutput {
     options: ParquetOptions,
+    layout: Arc<[ClassLayout]>,
     classes: Vec<ClassOut>,
     written: Vec<PathBuf>,
 }
@@ -193,56 +197,51 @@ impl ParquetOutput {
     /// Prepares one writer per class the plan can produce.
     pub fn new(plan: &Plan, options: ParquetOptions) -> Result<Self, LayoutError> {
         check_layout(&options)?;
-        let classes = class_sources(plan)?
+        let sources = class_sources(plan)?;
+        let layout: Arc<[ClassLayout]> = sources
+            .iter()
+            .map(|c| ClassLayout::new(c.class_uid, c.schema.clone()))
+            .collect();
+        let classes = sources
             .into_iter()
-            .map(|c| {
-                let columns = c
-                    .schema
-                    .fields()
-                    .iter()
-                    .map(|f| Column::new(f.data_type()))
-                    .collect();
-                ClassOut {
-                    uid: c.class_uid,
-                    source: c.source,
-                    schema: c.schema,
-                    columns,
-                    rows: 0,
-                    parts: std::collections::BTreeMap::default(),
-                }
+            .zip(layout.iter())
+            .map(|(c, l)| ClassOut {
+                source: c.source,
+                schema: c.schema,
+                root: l.root(),
+                parts: std::collections::BTreeMap::default(),
             })
             .collect();
         Ok(ParquetOutput {
             options,
+            layout,
             classes,
             written: Vec::new(),
         })
     }
 
-    /// Adds one event (as produced by [`crate::output::EventTrees`]).
-    pub fn push(&mut self, event: &Typed<'_>) -> io::Result<()> {
-        let Typed::Object(fields) = event else {
-            return Ok(());
-        };
-        let uid = fields
-            .iter()
-            .find(|(k, _)| k == "class_uid")
-            .and_then(|(_, v)| v.as_int());
-        let Some(i) = self.classes.iter().position(|c| Some(c.uid) == uid) else {
-            return Err(io::Error::other(format!(
-                "event of class {uid:?} that the plan does not produce"
-            )));
-        };
-        let class = &mut self.classes[i];
-        for (field, column) in class.schema.fields().iter().zip(class.columns.iter_mut()) {
-            match fields.iter().find(|(k, _)| k == field.name()) {
-                Some((_, v)) => column.push(v),
-                None => column.push_null(),
+    /// Makes empty batches of rows for this output's classes, for the evaluator to fill.
+    pub fn new_rows(&self) -> impl Fn() -> ParquetRows + Send + Sync + 'static {
+        let layout = Arc::clone(&self.layout);
+        move || ParquetRows::new(Arc::clone(&layout))
+    }
+
+    /// Appends a batch's rows, in order; a file is written whenever a class holds
+    /// `max_rows_per_file` rows.
+    pub fn append(&mut self, batch: &ParquetRows) -> io::Result<()> {
+        let max = self.options.max_rows_per_file.max(1);
+        for i in 0..self.classes.len() {
+            let rows = batch.rows(i);
+            let mut start = 0;
+            while start < rows {
+                let class = &mut self.classes[i];
+                let take = (max - class.root.len().min(max)).min(rows - start);
+                class.root.append(&batch.classes[i], start..start + take);
+                start += take;
+                if class.root.len() >= max {
+                    self.flush(i)?;
+                }
             }
-        }
-        class.rows += 1;
-        if class.rows >= self.options.max_rows_per_file {
-            self.flush(i)?;
         }
         Ok(())
     }
@@ -258,11 +257,17 @@ impl ParquetOutput {
     /// Sorts a class's buffered rows by `time` and writes one file per eventDay.
     fn flush(&mut self, i: usize) -> io::Result<()> {
         let class = &mut self.classes[i];
-        if class.rows == 0 {
+        if class.root.is_empty() {
             return Ok(());
         }
-        let arrays = class.columns.iter_mut().map(Column::finish).collect();
-        class.rows = 0;
+        let Column::Struct {
+            children, valid, ..
+        } = &mut class.root
+        else {
+            unreachable!("a class's rows are a struct column")
+        };
+        let arrays = children.iter_mut().map(Column::finish).collect();
+        valid.clear();
         let batch = RecordBatch::try_new(class.schema.clone(), arrays).map_err(io::Error::other)?;
         let Some(times) = batch
             .column_by_name("time")
@@ -274,10 +279,15 @@ impl ParquetOutput {
             ));
         };
         // Stable sort by time: equal times keep input order, so output is deterministic.
+        // Logs mostly arrive in time order; then there is nothing to move.
         let mut order: Vec<u32> = (0..batch.num_rows() as u32).collect();
-        order.sort_by_key(|&r| times.value(r as usize));
-        let sorted = take_record_batch(&batch, &UInt32Array::from(order.clone()))
-            .map_err(io::Error::other)?;
+        let sorted = if times.values().is_sorted() {
+            batch
+        } else {
+            order.sort_by_key(|&r| times.value(r as usize));
+            take_record_batch(&batch, &UInt32Array::from(order.clone()))
+                .map_err(io::Error::other)?
+        };
         let day_of = |row: usize| event_day(times.value(order[row] as usize));
         let mut start = 0;
         while start < sorted.num_rows() {
