@@ -280,10 +280,13 @@ impl<'s> Compiler<'s> {
                         Code::InputFormat,
                         &format!("{ptr}/{key}"),
                         format!("the {key} {value:?} is not one ASCII character"),
-                        Some(format!(
-                            "write one character other than a line break or a backslash, such as {:?}",
-                            if key == "quote" { "\"" } else { "," }
-                        )),
+                        Some(if key == "quote" {
+                            "write one character other than a line break or a backslash, such as '\"'"
+                                .to_owned()
+                        } else {
+                            "write one character other than a line break or a backslash, such as ',' (a tab is \"\\t\" in double quotes)"
+                                .to_owned()
+                        }),
                     );
                     default
                 }
