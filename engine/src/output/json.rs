@@ -2,7 +2,7 @@
 
 use crate::json_text::write_compact_json;
 use crate::plan::value::write_json_str;
-use crate::plan::{Sink, Typed};
+use crate::plan::{FieldName, Sink, Typed};
 
 /// A [`Sink`] that appends one JSON object per event, each on its own line.
 #[derive(Debug, Default)]
@@ -26,15 +26,28 @@ impl JsonLines {
         Self::default()
     }
 
-    fn key(&mut self, key: &str) {
+    fn comma(&mut self) {
         if let Some(open) = self.stack.last_mut() {
             if open.has_field {
                 self.buf.push(b',');
             }
             open.has_field = true;
         }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.comma();
         write_json_str(key, &mut self.buf);
         self.buf.push(b':');
+    }
+
+    fn open_object(&mut self, start: usize, parent_had_field: bool) {
+        self.buf.push(b'{');
+        self.stack.push(Open {
+            start,
+            has_field: false,
+            parent_had_field,
+        });
     }
 }
 
@@ -62,14 +75,23 @@ impl Sink for JsonLines {
 
     fn begin_object(&mut self, key: &str) {
         let start = self.buf.len();
-        let parent_had_field = self.stack.last().is_some_and(|f| f.has_field);
+        let had = self.stack.last().is_some_and(|f| f.has_field);
         self.key(key);
-        self.buf.push(b'{');
-        self.stack.push(Open {
-            start,
-            has_field: false,
-            parent_had_field,
-        });
+        self.open_object(start, had);
+    }
+
+    fn begin_named(&mut self, key: &FieldName) {
+        let start = self.buf.len();
+        let had = self.stack.last().is_some_and(|f| f.has_field);
+        self.comma();
+        self.buf.extend_from_slice(key.json().as_bytes());
+        self.open_object(start, had);
+    }
+
+    fn value_named(&mut self, key: &FieldName, value: &Typed<'_>) {
+        self.comma();
+        self.buf.extend_from_slice(key.json().as_bytes());
+        value.write_json(&mut self.buf);
     }
 
     fn end_object(&mut self) {

@@ -10,7 +10,8 @@ use super::doc::{Doc, Val};
 use super::trie::ROOT;
 use super::value::{Scalar, Src, Typed};
 use super::{
-    Consumed, Derived, Expr, Field, Leaf, OutNode, PathRef, Plan, Route, Router, TemplatePart,
+    Consumed, Derived, Expr, Field, FieldName, Leaf, OutNode, PathRef, Plan, Route, Router,
+    TemplatePart,
 };
 
 /// Receives one event's output, key by key. Objects that receive no key are left out.
@@ -23,6 +24,14 @@ pub trait Sink {
     fn begin_object(&mut self, key: &str);
     fn end_object(&mut self);
     fn value(&mut self, key: &str, value: &Typed<'_>);
+    /// [`Sink::begin_object`] for a key of the mapping, whose JSON form is known.
+    fn begin_named(&mut self, key: &FieldName) {
+        self.begin_object(key);
+    }
+    /// [`Sink::value`] for a key of the mapping, whose JSON form is known.
+    fn value_named(&mut self, key: &FieldName, value: &Typed<'_>) {
+        self.value(key, value);
+    }
     /// Untyped JSON text, written as it is (the `unmapped` catch-all).
     fn raw(&mut self, key: &str, json: &str);
 }
@@ -133,7 +142,7 @@ impl<'e> Evaluator<'e> {
         for field in fields {
             match &field.node {
                 OutNode::Object(children) => {
-                    sink.begin_object(&field.name);
+                    sink.begin_named(&field.name);
                     self.fields(children, route, state, sink)?;
                     sink.end_object();
                 }
@@ -142,7 +151,7 @@ impl<'e> Evaluator<'e> {
                         if let Some(slot) = leaf.remember {
                             state.memory[slot as usize] = v.as_int();
                         }
-                        sink.value(&field.name, &v);
+                        sink.value_named(&field.name, &v);
                     }
                 }
                 OutNode::List { items, .. } => {
@@ -157,7 +166,7 @@ impl<'e> Evaluator<'e> {
                         }
                     }
                     if !out.is_empty() {
-                        sink.value(&field.name, &Typed::Array(out));
+                        sink.value_named(&field.name, &Typed::Array(out));
                     }
                 }
                 OutNode::Derived { derived, remember } => {
@@ -176,7 +185,7 @@ impl<'e> Evaluator<'e> {
                         if let Some(slot) = remember {
                             state.memory[*slot as usize] = v.as_int();
                         }
-                        sink.value(&field.name, &v);
+                        sink.value_named(&field.name, &v);
                     }
                 }
                 OutNode::Rest => self.rest(route, sink),

@@ -142,8 +142,53 @@ enum Consumed {
 /// An output key and what produces its value.
 #[derive(Debug)]
 struct Field {
-    name: Box<str>,
+    name: FieldName,
     node: OutNode,
+}
+
+/// An output key, with its JSON form (`"name":`) rendered once at compile time.
+#[derive(Debug, Clone)]
+pub struct FieldName {
+    text: Box<str>,
+    json: Box<str>,
+}
+
+impl FieldName {
+    /// The key as a JSON object key followed by its colon.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl std::ops::Deref for FieldName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<&str> for FieldName {
+    fn from(text: &str) -> Self {
+        let mut json = Vec::with_capacity(text.len() + 3);
+        value::write_json_str(text, &mut json);
+        json.push(b':');
+        FieldName {
+            text: text.into(),
+            json: String::from_utf8(json).unwrap_or_default().into(),
+        }
+    }
+}
+
+impl From<String> for FieldName {
+    fn from(text: String) -> Self {
+        FieldName::from(text.as_str())
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 #[derive(Debug)]

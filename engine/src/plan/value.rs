@@ -196,14 +196,24 @@ fn write_f64(f: f64, out: &mut Vec<u8>) {
 
 /// Appends `s` as a JSON string literal.
 pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if needs_escape(s.as_bytes()) {
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Whether a JSON string literal of these bytes needs escapes. No early exit, so the
+/// compiler checks many bytes per instruction (most strings need none).
+#[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 #[cfg(test)]
