@@ -589,3 +589,13 @@ fn delimited_input_blocks_that_cannot_work_are_compile_errors() {
     );
     assert!(same[0].contains("the quote is the same character as the separator"));
 }
+
+#[test]
+fn keys_that_need_escaping_are_written_as_valid_json() {
+    let p = network("unmapped: {'say \"hi\"\\path': $.a, \"tab\\there\": $.b}\n");
+    let event = out(&p, &json!({"a": 1, "b": "x"}));
+    assert_eq!(
+        event["unmapped"],
+        json!({"say \"hi\"\\path": 1, "tab\there": "x"})
+    );
+}
