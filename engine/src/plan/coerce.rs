@@ -116,6 +116,13 @@ pub fn coerce<'v>(
         };
         return Ok(Some(Typed::Array(items)));
     }
+    // Numbers already parsed (literals, values met while descending): no text round trip.
+    if let (Src::Value(Value::Number(n)), Kind::Int | Kind::Long) = (src, &target.kind)
+        && let Some(i) = n.as_i64()
+        && (target.kind == Kind::Long || i32::try_from(i).is_ok())
+    {
+        return Ok(Some(Typed::Int(i)));
+    }
     let scalar = src.scalar();
     if matches!(scalar, Scalar::Null) {
         return Ok(None);

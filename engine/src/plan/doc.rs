@@ -247,7 +247,7 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Val<'a>, A::Error> {
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(8);
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.0;
             let child = self.trie.child_key(self.node, &key);

@@ -321,7 +321,7 @@ impl<'e> Evaluator<'e> {
             }
             Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
             Expr::Template(parts) => {
-                let mut out = String::new();
+                let mut out = String::with_capacity(64);
                 for part in parts {
                     match part {
                         TemplatePart::Text(t) => out.push_str(t),

@@ -179,6 +179,11 @@ fn parse_time(b: &[u8]) -> Option<NaiveTime> {
     NaiveTime::from_hms_nano_opt(h, m, s, nanos)
 }
 
+fn two_digits(a: u8, b: u8) -> Option<i32> {
+    (a.is_ascii_digit() && b.is_ascii_digit())
+        .then(|| i32::from(a - b'0') * 10 + i32::from(b - b'0'))
+}
+
 /// Splits a trailing zone designator off; returns the rest and the offset in seconds.
 fn split_offset(s: &str) -> Option<(&str, i32)> {
     if let Some(rest) = s.strip_suffix(['Z', 'z']) {
@@ -187,17 +192,10 @@ fn split_offset(s: &str) -> Option<(&str, i32)> {
     // The zone starts at the last '+' or '-' after the time part (index > 10).
     let idx = s.rfind(['+', '-']).filter(|&i| i > 10);
     let Some(i) = idx else { return Some((s, 0)) };
-    let zone = &s[i + 1..];
-    let digits: String = zone.chars().filter(|c| *c != ':').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
+    // `hh`, `hhmm` or `hh:mm`.
+    let (h, m) = match s.as_bytes()[i + 1..] {
+        [h1, h2] => (two_digits(h1, h2)?, 0),
+        [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => (two_digits(h1, h2)?, two_digits(m1, m2)?),
         _ => return None,
     };
     if h > 23 || m > 59 {
@@ -239,6 +237,11 @@ mod tests {
             "2020-13-01T00:00:00Z",
             "yesterday",
             "2020-10-01T21:26:05+25:00",
+            "2020-10-01T21:26:05+02:60",
+            "2020-10-01T21:26:05+2",
+            "2020-10-01T21:26:05+02:0",
+            "2020-10-01T21:26:05+0a00",
+            "2020-10-01T21:26:05+02::00",
             "2020-10-01X21:26:05",
         ] {
             assert!(TimeFormat::Auto.str_to_millis(s).is_err(), "{s}");
