@@ -969,7 +969,7 @@ impl<'s> Compiler<'s> {
             return None;
         };
         let evaluate = self.path(evaluate, &format!("{ptr}/evaluate"))?;
-        let mut values = HashMap::new();
+        let mut values = super::FastMap::default();
         if let Some(Node::Object(pairs)) = body.get("values") {
             for (k, v) in pairs {
                 let (expr, _) = self.expr(v, &format!("{ptr}/values/{}", pointer_token(k)))?;

@@ -8,7 +8,9 @@ pub mod time;
 mod trie;
 pub mod value;
 
-use std::collections::HashMap;
+/// Lookup tables read for every event (routes, enum values): keys are fixed by the
+/// mapping, so a fast hash beats SipHash's protection against chosen keys.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 pub use coerce::{Kind, Target, is_ip};
@@ -106,7 +108,7 @@ enum Router {
     Single(usize),
     ByField {
         path: PathRef,
-        table: HashMap<Box<str>, usize>,
+        table: FastMap<Box<str>, usize>,
         default: Option<usize>,
     },
 }
@@ -258,7 +260,7 @@ enum Expr {
 #[derive(Debug)]
 struct EnumTable {
     evaluate: PathRef,
-    values: HashMap<Box<str>, Expr>,
+    values: FastMap<Box<str>, Expr>,
     other: Option<Expr>,
 }
 
