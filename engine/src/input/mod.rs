@@ -218,6 +218,9 @@ impl RecordReader {
             };
             self.index += 1;
             let line_mode = !in_container && self.line_mode.unwrap_or(false);
+            if line_mode && let Some(defect) = self.take_line(out) {
+                return Ok(Some(Found { position, defect }));
+            }
             let start_line = self.line;
             let defect = self.scan_value(out, line_mode)?;
             if !in_container && self.line_mode.is_none() {
@@ -286,6 +289,23 @@ impl RecordReader {
                 }
             }
         }
+    }
+
+    /// JSON lines: takes the rest of the line as the record when the line is buffered
+    /// whole (the parser reports a value cut short). `None` when it is not buffered.
+    fn take_line(&mut self, out: &mut Vec<u8>) -> Option<Option<String>> {
+        let rest = &self.buf[self.pos..];
+        let end = memchr::memchr(b'\n', rest)?;
+        let line = &rest[..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // Nesting can only exceed the limit with that many brackets; counting them is a
+        // fast vectorised pass, and only then is the line scanned for its real depth.
+        let brackets = line.iter().filter(|&&b| b == b'{' || b == b'[').count();
+        let too_deep = brackets > MAX_DEPTH && max_depth(line) > MAX_DEPTH;
+        out.extend_from_slice(line);
+        self.pos += end + 1;
+        self.line += 1;
+        Some(too_deep.then(|| format!("nested deeper than {MAX_DEPTH} levels")))
     }
 
     /// Whether the object at `pos` is `{"<records key>": [`; if so, moves past the `[`.
@@ -457,6 +477,26 @@ impl RecordReader {
     }
 }
 
+/// The deepest nesting of brackets in JSON text (brackets inside strings not counted).
+fn max_depth(text: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut strings = StringTracker::default();
+    for &b in text {
+        if strings.feed(b) {
+            continue;
+        }
+        match b {
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,9 +541,8 @@ mod tests {
     fn a_malformed_line_is_one_record_and_the_next_line_still_reads() {
         let got = records(b"{\"a\":1}\n{\"b\":\n{\"c\":3}\nnot json\n");
         assert_eq!(got.len(), 4);
-        assert_eq!(got[1].0, "{\"b\":");
-        assert_eq!(got[1].1, 2);
-        assert!(got[1].2.as_deref().unwrap().contains("ends with its line"));
+        // The line is the record; the parser reports that it is cut short.
+        assert_eq!(got[1], ("{\"b\":".to_owned(), 2, None));
         assert_eq!(got[2].0, "{\"c\":3}");
         assert_eq!(got[3].0, "not json");
         assert_eq!(got[3].1, 4);
@@ -553,11 +592,26 @@ mod tests {
     }
 
     #[test]
+    fn brackets_inside_strings_do_not_count_as_depth() {
+        let line = format!("{{\"a\":\"{}\"}}\n{{\"b\":1}}\n", "[{".repeat(MAX_DEPTH));
+        let got = records(line.as_bytes());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].2, None);
+        assert_eq!(got[1].1, 2);
+    }
+
+    #[test]
     fn records_larger_than_the_buffer_chunk_stream_through() {
         let big = format!("{{\"k\":\"{}\"}}", "x".repeat(CHUNK * 3));
         let input = format!("{big}\n{{\"b\":1}}\n");
         let got = texts(input.as_bytes());
-        assert_eq!(got, [big, r#"{"b":1}"#.to_owned()]);
+        assert_eq!(got, [big.clone(), r#"{"b":1}"#.to_owned()]);
+        // In JSON lines mode too, after short lines.
+        let input = format!("{{\"a\":1}}\n{big}\n{{\"b\":1}}\n");
+        let got = records(input.as_bytes());
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1], (big, 2, None));
+        assert_eq!(got[2].1, 3);
     }
 
     #[test]

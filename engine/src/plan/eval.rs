@@ -60,6 +60,11 @@ impl Plan {
     pub fn eval<S: Sink>(&self, record: &str, sink: &mut S) -> Outcome {
         let doc = match Doc::parse(record, &self.trie) {
             Ok(doc) => doc,
+            Err(e) if e.is_eof() => {
+                return Outcome::Rejected(format!(
+                    "the record ends before its JSON value is complete ({e}); a JSON lines record must fit on one line"
+                ));
+            }
             Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
         };
         let ev = Evaluator {
