@@ -218,8 +218,8 @@ impl RecordReader {
             };
             self.index += 1;
             let line_mode = !in_container && self.line_mode.unwrap_or(false);
-            if line_mode && let Some(defect) = self.take_line(out) {
-                return Ok(Some(Found { position, defect }));
+            if line_mode && let Some(found) = self.take_line(out, position) {
+                return Ok(Some(found));
             }
             let start_line = self.line;
             let defect = self.scan_value(out, line_mode)?;
@@ -293,7 +293,7 @@ impl RecordReader {
 
     /// JSON lines: takes the rest of the line as the record when the line is buffered
     /// whole (the parser reports a value cut short). `None` when it is not buffered.
-    fn take_line(&mut self, out: &mut Vec<u8>) -> Option<Option<String>> {
+    fn take_line(&mut self, out: &mut Vec<u8>, position: Position) -> Option<Found> {
         let rest = &self.buf[self.pos..];
         let end = memchr::memchr(b'\n', rest)?;
         let line = &rest[..end];
@@ -305,7 +305,10 @@ impl RecordReader {
         out.extend_from_slice(line);
         self.pos += end + 1;
         self.line += 1;
-        Some(too_deep.then(|| format!("nested deeper than {MAX_DEPTH} levels")))
+        Some(Found {
+            position,
+            defect: too_deep.then(|| format!("nested deeper than {MAX_DEPTH} levels")),
+        })
     }
 
     /// Whether the object at `pos` is `{"<records key>": [`; if so, moves past the `[`.
