@@ -298,10 +298,10 @@ impl RecordReader {
         let end = memchr::memchr(b'\n', rest)?;
         let line = &rest[..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        // Nesting can only exceed the limit with that many brackets; counting them is a
-        // fast vectorised pass, and only then is the line scanned for its real depth.
-        let brackets = line.iter().filter(|&&b| b == b'{' || b == b'[').count();
-        let too_deep = brackets > MAX_DEPTH && max_depth(line) > MAX_DEPTH;
+        // Nesting can only exceed the limit with more brackets than that; looking for
+        // them is a fast vectorised pass, and only then is the line scanned for depth.
+        let many = memchr::memchr2_iter(b'{', b'[', line).nth(MAX_DEPTH).is_some();
+        let too_deep = many && max_depth(line) > MAX_DEPTH;
         out.extend_from_slice(line);
         self.pos += end + 1;
         self.line += 1;
