@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::json_text::write_compact_json;
 use crate::plan::Typed;
+use crate::plan::value::decode_json_string;
 
 /// A column being built. Every variant keeps one validity flag per row.
 #[derive(Debug)]
@@ -594,11 +595,8 @@ pub fn write_text(v: &Typed<'_>, out: &mut Vec<u8>) {
 /// Appends raw JSON as the text of a string column: a JSON string decoded, anything
 /// else as compact JSON.
 pub fn write_raw_text(json: &str, out: &mut Vec<u8>) {
-    if json.starts_with('"') {
-        match serde_json::from_str::<std::borrow::Cow<str>>(json) {
-            Ok(s) => out.extend_from_slice(s.as_bytes()),
-            Err(_) => out.extend_from_slice(json.as_bytes()),
-        }
+    if json.len() >= 2 && json.starts_with('"') {
+        out.extend_from_slice(decode_json_string(json).as_bytes());
     } else {
         write_compact_json(json, out);
     }

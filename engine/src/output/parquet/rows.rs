@@ -145,12 +145,16 @@ impl ParquetRows {
     }
 }
 
-/// The index of the field named `key`, looked for at `hint` first.
+/// The index of the field named `key`, looked for from `hint` on first: keys come in
+/// schema order, skipping the fields other routes write.
 fn find(fields: &Fields, key: &str, hint: usize) -> Option<usize> {
-    if fields.get(hint).is_some_and(|f| f.name() == key) {
-        return Some(hint);
-    }
-    fields.iter().position(|f| f.name() == key)
+    let hint = hint.min(fields.len());
+    let (before, after) = fields.split_at(hint);
+    after
+        .iter()
+        .position(|f| f.name() == key)
+        .map(|i| hint + i)
+        .or_else(|| before.iter().position(|f| f.name() == key))
 }
 
 impl Sink for ParquetRows {
