@@ -136,10 +136,7 @@ pub fn parse_key_values(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        match line
-            .split_once(": ")
-            .or_else(|| line.strip_suffix(':').map(|k| (k, "")))
-        {
+        match split_key_value(line) {
             Some((k, v)) if !k.is_empty() && !k.contains(['\t']) && !k.starts_with(' ') => {
                 out.push((k.to_owned(), v.to_owned()));
             }
@@ -153,6 +150,20 @@ pub fn parse_key_values(text: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `Key: Value` at the first `": "`, or `Key:` at the end of the line.
+fn split_key_value(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &bytes[from..]) {
+        let i = from + i;
+        if bytes.get(i + 1) == Some(&b' ') {
+            return Some((&line[..i], &line[i + 2..]));
+        }
+        from = i + 1;
+    }
+    line.strip_suffix(':').map(|k| (k, ""))
 }
 
 struct NodeSeed<'t, 'd, 'a> {
