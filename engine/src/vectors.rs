@@ -152,34 +152,26 @@ pub fn bless(case: &Case, events: &[Value]) -> io::Result<()> {
     fs::write(&case.expected, text)
 }
 
-/// A line diff of two event lists (pretty JSON), for failure messages.
+/// A line diff of two event lists (pretty JSON), for failure messages: changed lines
+/// with `-` (expected) and `+` (actual), and up to two lines of context around them.
 pub fn diff(expected: &[Value], actual: &[Value]) -> String {
     let e = serde_json::to_string_pretty(expected).unwrap_or_default();
     let a = serde_json::to_string_pretty(actual).unwrap_or_default();
-    let el: Vec<&str> = e.lines().collect();
-    let al: Vec<&str> = a.lines().collect();
-    // Longest common subsequence over lines; event files are small.
-    let mut lcs = vec![vec![0u32; al.len() + 1]; el.len() + 1];
-    for i in (0..el.len()).rev() {
-        for j in (0..al.len()).rev() {
-            lcs[i][j] = if el[i] == al[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+    let lines = similar::TextDiff::from_lines(&e, &a);
+    let mut out = String::new();
+    for (i, group) in lines.grouped_ops(2).iter().enumerate() {
+        if i > 0 {
+            out.push_str("  ...\n");
         }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < el.len() || j < al.len() {
-        if i < el.len() && j < al.len() && el[i] == al[j] {
-            i += 1;
-            j += 1;
-        } else if j < al.len() && (i == el.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "+ {}", al[j]);
-            j += 1;
-        } else {
-            let _ = writeln!(out, "- {}", el[i]);
-            i += 1;
+        for op in group {
+            for change in lines.iter_changes(op) {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                let _ = writeln!(out, "{sign} {}", change.value().trim_end_matches('\n'));
+            }
         }
     }
     out

@@ -35,12 +35,18 @@ fn shipped_mappings_produce_their_expected_events() {
 
 #[test]
 fn a_changed_output_is_reported_as_a_diff() {
-    let expected = vec![serde_json::json!({"a": 1, "b": "x"})];
-    let actual = vec![serde_json::json!({"a": 2, "b": "x"})];
+    let expected =
+        vec![serde_json::json!({"a": 0, "b": 0, "c": 0, "d": 0, "e": 1, "f": 0, "g": 0, "h": 0})];
+    let mut actual = expected.clone();
+    actual[0]["e"] = 2.into();
     let d = vectors::diff(&expected, &actual);
     assert!(
-        d.contains("-     \"a\": 1,") && d.contains("+     \"a\": 2,"),
+        d.contains("-     \"e\": 1,") && d.contains("+     \"e\": 2,"),
         "{d}"
     );
-    assert!(!d.contains("\"b\""), "unchanged lines are not shown: {d}");
+    assert!(d.contains("      \"d\": 0,"), "two lines of context: {d}");
+    assert!(
+        !d.contains("\"a\"") && !d.contains("\"h\""),
+        "lines farther away are not shown: {d}"
+    );
 }

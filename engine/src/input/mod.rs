@@ -300,7 +300,9 @@ impl RecordReader {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         // Nesting can only exceed the limit with more brackets than that; looking for
         // them is a fast vectorised pass, and only then is the line scanned for depth.
-        let many = memchr::memchr2_iter(b'{', b'[', line).nth(MAX_DEPTH).is_some();
+        let many = memchr::memchr2_iter(b'{', b'[', line)
+            .nth(MAX_DEPTH)
+            .is_some();
         let too_deep = many && max_depth(line) > MAX_DEPTH;
         out.extend_from_slice(line);
         self.pos += end + 1;
