@@ -1,7 +1,8 @@
 """Reads ocsfmap's Parquet output with pyarrow and DuckDB, independently of the Rust
 code that wrote it, and checks what Athena, Glue and DuckDB users rely on.
 
-Usage: parquet_check.py OUT_DIR   (OUT_DIR holds the shipped samples of both mappings)
+Usage: parquet_check.py OUT_DIR   (OUT_DIR holds the shipped samples of the firewall,
+Sysmon and VPC flow log mappings)
 """
 
 import pathlib
@@ -21,7 +22,10 @@ def check(ok, what):
         failures.append(what)
 
 
-check(len(files) == 5, f"expected 5 files (firewall: 1 class, sysmon: 4 classes), found {len(files)}")
+check(
+    len(files) == 8,
+    f"expected 8 files (firewall: 1 class, Sysmon: 4 classes, VPC flow logs: 3 days), found {len(files)}",
+)
 rows = 0
 for f in files:
     rel = f.relative_to(out).as_posix()
@@ -50,7 +54,7 @@ for f in files:
     for field in schema:
         no_null_types(field.type, field.name)
 
-check(rows == 13, f"expected 13 rows (the 6 firewall and 7 Sysmon sample records), found {rows}")
+check(rows == 20, f"expected 20 rows (6 firewall, 7 Sysmon and 7 VPC flow records), found {rows}")
 
 con = duckdb.connect()
 nfw = str(out / "ext/aws-network-firewall/**/*.parquet")
@@ -71,6 +75,16 @@ unmapped = con.execute(
     f"SELECT unmapped['firewall_name'] FROM read_parquet('{nfw}') WHERE activity_id = 5"
 ).fetchall()
 check(unmapped == [("fw-prod-egress",)], f"unmapped map lookup: {unmapped}")
+vpc = str(out / "ext/amazon-vpc-flow-logs/**/*.parquet")
+flows = con.execute(
+    f"SELECT eventDay, src_endpoint.port, traffic.bytes, action, unmapped['pkt-dst-aws-service'] "
+    f"FROM read_parquet('{vpc}', hive_partitioning = true) WHERE connection_info.direction_id = 1 ORDER BY time, traffic.bytes"
+).fetchall()
+check(
+    [(str(d), p, b, a, s) for d, p, b, a, s in flows]
+    == [("20190826", 34892, 54, "Denied", None), ("20190826", 43416, 568, "Allowed", None), ("20190826", 39812, 5616, "Allowed", "S3")],
+    f"VPC inbound flows: {flows}",
+)
 
 if failures:
     print("parquet_check: FAILED", *failures, sep="\n  ")
