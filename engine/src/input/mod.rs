@@ -255,6 +255,8 @@ impl RecordReader {
             if end == start && self.eof && end == self.buf.len() && !oversized {
                 return Ok(None);
             }
+            // The last piece read may be the one that takes the line over the limit.
+            oversized |= end - start > MAX_RECORD_BYTES;
             let line_no = self.line;
             self.line += 1;
             self.pos = (end + 1).min(self.buf.len());
@@ -440,6 +442,10 @@ impl RecordReader {
             }
         }
         let end = i;
+        // The last piece read may be the one that takes the record over the limit.
+        if end - start + taken > MAX_RECORD_BYTES {
+            oversized = true;
+        }
         if line_mode && structured && depth > 0 {
             defect.get_or_insert_with(|| {
                 "the record ends with its line before the JSON value is complete".to_owned()
@@ -617,6 +623,41 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1], (big, 2, None));
         assert_eq!(got[2].1, 3);
+    }
+
+    #[test]
+    fn oversized_records_are_defects_and_never_held() {
+        let big = "x".repeat(MAX_RECORD_BYTES + 10);
+        let got = records(format!("{{\"a\":1}}\n{{\"k\":\"{big}\"}}\n{{\"b\":2}}\n").as_bytes());
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            (got[1].0.len(), got[1].1, got[1].2.as_deref()),
+            (0, 2, Some("larger than 32 MiB")),
+            "the record is counted, not kept"
+        );
+        assert_eq!(got[2], (r#"{"b":2}"#.to_owned(), 3, None));
+
+        let format = Format::Delimited(Delimited {
+            separator: b' ',
+            quote: None,
+            fields: Some(vec!["a".into(), "b".into()]),
+        });
+        let input = format!("1 2\n{big} 3\n4 5\n").into_bytes();
+        let mut r = RecordReader::new(io::Cursor::new(input), &format).unwrap();
+        let mut all = Vec::new();
+        let mut out = Vec::new();
+        while let Some(found) = r.next_record(&mut out).unwrap() {
+            all.push((found.position.line, found.defect, out.len()));
+            out.clear();
+        }
+        assert_eq!(
+            all,
+            [
+                (1, None, r#"{"a":"1","b":"2"}"#.len()),
+                (2, Some("larger than 32 MiB".to_owned()), 0),
+                (3, None, r#"{"a":"4","b":"5"}"#.len()),
+            ]
+        );
     }
 
     #[test]

@@ -62,9 +62,9 @@ pub struct ParquetRows {
     current: Option<usize>,
     /// The row the event being written takes in its class.
     row: usize,
-    /// The row being written in each open struct (index by frame depth), and the path
-    /// of child indices from the class root to the innermost open column.
+    /// The open frames, innermost last.
     stack: Vec<Frame>,
+    /// Child indices from the class root to the innermost open column.
     path: Vec<usize>,
     json: JsonLines,
 }
