@@ -185,7 +185,7 @@ struct ClassOut {
 }
 
 /// Writes events of a plan's classes into Security Lake's layout. Events are evaluated
-/// into [`ParquetRows`] batches (from [`ParquetOutput::rows`]) and appended in order.
+/// into [`ParquetRows`] batches (from [`ParquetOutput::new_rows`]) and appended in order.
 pub struct ParquetOutput {
     options: ParquetOptions,
     layout: Arc<[ClassLayout]>,
