@@ -63,6 +63,10 @@ pub struct Args {
     /// Parquet: rows per file at most.
     #[arg(long, value_name = "N", default_value_t = ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE)]
     max_rows_per_file: usize,
+    /// Parquet: MiB of rows a class buffers before its file is written, however few rows
+    /// that is (bounds memory for large records).
+    #[arg(long, value_name = "MIB", default_value_t = ParquetOptions::DEFAULT_MAX_BUFFER_BYTES >> 20)]
+    max_buffer_mb: usize,
     /// Parquet: file names start with this (default: the first input's name).
     #[arg(long, value_name = "NAME")]
     file_prefix: Option<String>,
@@ -260,6 +264,7 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
     Ok(ParquetOptions {
         codec: args.compression.into(),
         max_rows_per_file: args.max_rows_per_file.max(1),
+        max_buffer_bytes: args.max_buffer_mb.max(1) << 20,
         ..ParquetOptions::new(out_dir, &region, &account_id, &file_prefix)
     })
 }

@@ -21,13 +21,19 @@ fn repo() -> PathBuf {
 
 /// Transforms every sample input of a shipped mapping into Parquet under `out`.
 fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
-    write_parquet_files(source, out, 1000)
+    write_parquet_files(source, out, 1000, ParquetOptions::DEFAULT_MAX_BUFFER_BYTES)
 }
 
-fn write_parquet_files(source: &str, out: &Path, max_rows_per_file: usize) -> Vec<PathBuf> {
+fn write_parquet_files(
+    source: &str,
+    out: &Path,
+    max_rows_per_file: usize,
+    max_buffer_bytes: usize,
+) -> Vec<PathBuf> {
     let plan = vectors::compile_mapping(&repo().join(format!("mappings/{source}.yaml"))).unwrap();
     let options = ParquetOptions {
         max_rows_per_file,
+        max_buffer_bytes,
         row_group_rows: 2,
         ..ParquetOptions::new(out, "us-east-1", "123456789012", "samples")
     };
@@ -203,7 +209,7 @@ fn files_hold_at_most_max_rows_and_together_every_event() {
         "windows-sysmon",
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let files = write_parquet_files(source, dir.path(), 2);
+        let files = write_parquet_files(source, dir.path(), 2, 1 << 20);
         let mut got: Vec<Value> = Vec::new();
         for file in &files {
             let (_, events) = read_back(file);
@@ -225,6 +231,19 @@ fn files_hold_at_most_max_rows_and_together_every_event() {
         want.sort_by_key(key);
         assert_eq!(got, want, "{source}");
     }
+}
+
+#[test]
+fn a_full_buffer_writes_its_file_whatever_the_row_count() {
+    let dir = tempfile::tempdir().unwrap();
+    // One byte of budget: every batch (here, every sample file) is written at once.
+    let files = write_parquet_files("windows-sysmon", dir.path(), 1000, 1);
+    let mut got = 0;
+    for file in &files {
+        got += read_back(file).1.len();
+    }
+    assert_eq!(files.len(), 6, "one file per sample input: {files:?}");
+    assert_eq!(got, 7, "every event is written once");
 }
 
 #[test]

@@ -88,6 +88,10 @@ impl Strings {
         self.valid.len()
     }
 
+    fn byte_size(&self) -> usize {
+        self.data.len() + std::mem::size_of_val(self.offsets.as_slice()) + self.valid.len()
+    }
+
     fn truncate(&mut self, rows: usize) {
         if rows < self.len() {
             self.data.truncate(self.offsets[rows] as usize);
@@ -161,6 +165,36 @@ impl Column {
                 valid: Vec::new(),
             },
             _ => Column::Utf8(Strings::default()),
+        }
+    }
+
+    /// Bytes of data held (values, offsets, validity), for memory bounds.
+    pub fn byte_size(&self) -> usize {
+        fn flat<T>(values: &[T], valid: &[bool]) -> usize {
+            std::mem::size_of_val(values) + valid.len()
+        }
+        match self {
+            Column::Int32(x, v) => flat(x, v),
+            Column::Int64(x, v) => flat(x, v),
+            Column::Float64(x, v) => flat(x, v),
+            Column::Bool(x, v) => flat(x, v),
+            Column::Utf8(s) => s.byte_size(),
+            Column::Struct {
+                children, valid, ..
+            } => valid.len() + children.iter().map(Column::byte_size).sum::<usize>(),
+            Column::List {
+                child,
+                offsets,
+                valid,
+                ..
+            } => flat(offsets, valid) + child.byte_size(),
+            Column::Map {
+                keys,
+                values,
+                offsets,
+                valid,
+                ..
+            } => flat(offsets, valid) + keys.byte_size() + values.byte_size(),
         }
     }
 

@@ -48,12 +48,16 @@ pub struct ParquetOptions {
     pub file_prefix: String,
     /// Rows per file at most; a class's rows are written when this many are buffered.
     pub max_rows_per_file: usize,
+    /// Bytes of column data a class buffers before its rows are written, whatever their
+    /// number: bounds memory for large records.
+    pub max_buffer_bytes: usize,
     pub row_group_rows: usize,
 }
 
 impl ParquetOptions {
     pub const DEFAULT_MAX_ROWS_PER_FILE: usize = 250_000;
     pub const DEFAULT_ROW_GROUP_ROWS: usize = 64 * 1024;
+    pub const DEFAULT_MAX_BUFFER_BYTES: usize = 128 << 20;
 
     /// Options with the default codec (zstd), file size and row groups.
     pub fn new(
@@ -69,6 +73,7 @@ impl ParquetOptions {
             codec: Codec::default(),
             file_prefix: file_prefix.to_owned(),
             max_rows_per_file: Self::DEFAULT_MAX_ROWS_PER_FILE,
+            max_buffer_bytes: Self::DEFAULT_MAX_BUFFER_BYTES,
             row_group_rows: Self::DEFAULT_ROW_GROUP_ROWS,
         }
     }
@@ -227,7 +232,8 @@ impl ParquetOutput {
     }
 
     /// Appends a batch's rows, in order; a file is written whenever a class holds
-    /// `max_rows_per_file` rows.
+    /// `max_rows_per_file` rows, or `max_buffer_bytes` of column data (checked after each
+    /// batch).
     pub fn append(&mut self, batch: &ParquetRows) -> io::Result<()> {
         let max = self.options.max_rows_per_file.max(1);
         for i in 0..self.classes.len() {
@@ -241,6 +247,9 @@ impl ParquetOutput {
                 if class.root.len() >= max {
                     self.flush(i)?;
                 }
+            }
+            if self.classes[i].root.byte_size() >= self.options.max_buffer_bytes {
+                self.flush(i)?;
             }
         }
         Ok(())
