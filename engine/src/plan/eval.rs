@@ -363,6 +363,7 @@ impl<'e> Evaluator<'e> {
                     sink.end_object();
                 }
                 (_, Val::Raw(raw)) if self.is_null_value(Src::Raw(raw)) => {}
+                (_, Val::Text(text)) if self.is_null_value(Src::Text(text)) => {}
                 (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
                 (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
             }
