@@ -346,6 +346,17 @@ fn null_values_read_as_absent() {
         out(&p, &json!({"h": "-", "alt": "b.example"}))["dst_endpoint"],
         json!({"hostname": "b.example"})
     );
+    // The catch-all leaves them out too: they hold nothing to keep.
+    let rest = plan(
+        "custom_source_events:\n  source_name: t\n  unmapped_rest: true\n  input: {null_values: ['-']}\n  ocsf_mapping:\n    all:\n      schema: network_activity\n      schema_mapping: {message: $.m}\n",
+    );
+    assert_eq!(
+        out(
+            &rest,
+            &json!({"m": "x", "a": "-", "b": "kept", "c": {"d": "-"}})
+        )["unmapped"],
+        json!({"b": "kept", "c": {"d": "-"}})
+    );
 }
 
 #[test]
