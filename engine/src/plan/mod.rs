@@ -8,9 +8,6 @@ pub mod time;
 mod trie;
 pub mod value;
 
-/// Lookup tables read for every event (routes, enum values): keys are fixed by the
-/// mapping, so a fast hash beats SipHash's protection against chosen keys.
-type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 pub use coerce::{Kind, Target, is_ip};
@@ -21,6 +18,10 @@ pub use value::Typed;
 use crate::diagnostic::Diagnostic;
 use crate::schema::{Enum, Schema};
 use trie::{NodeId, Trie};
+
+/// Lookup tables read for every event (routes, enum values): keys are fixed by the
+/// mapping, so a fast hash beats SipHash's protection against chosen keys.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A mapping compiled against an OCSF version: everything that does not depend on
 /// the event is resolved here, once. `Send + Sync`, shared by every worker thread.
