@@ -2,6 +2,7 @@
 //! split into named fields and handed on as a JSON object of strings, so the rest of
 //! the engine sees every input the same way.
 
+use crate::plan::FieldName;
 use crate::plan::value::write_json_str;
 
 /// How lines split into fields: compiled from the mapping's `input.delimited` block.
@@ -18,8 +19,8 @@ pub struct Delimited {
 #[derive(Debug)]
 pub(super) struct Fields {
     format: Delimited,
-    /// `"name":` for each field, in order.
-    keys: Vec<Vec<u8>>,
+    /// The field names, in order, with their JSON keys.
+    keys: Vec<FieldName>,
     /// The header line, when the names came from one: a repeat of it is skipped.
     header: Option<Vec<u8>>,
     /// Unescaped text of a quoted field.
@@ -41,14 +42,7 @@ impl Fields {
     }
 
     fn set_names<'n>(&mut self, names: impl Iterator<Item = &'n str>) {
-        self.keys = names
-            .map(|n| {
-                let mut key = Vec::with_capacity(n.len() + 3);
-                write_json_str(n, &mut key);
-                key.push(b':');
-                key
-            })
-            .collect();
+        self.keys = names.map(FieldName::from).collect();
     }
 
     /// What one non-blank line is.
@@ -118,7 +112,7 @@ impl Fields {
                     if i > 0 {
                         out.push(b',');
                     }
-                    out.extend_from_slice(key);
+                    out.extend_from_slice(key.json().as_bytes());
                     write_json_str(text, out);
                 }
                 Err(_) => {

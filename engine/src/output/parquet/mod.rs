@@ -182,7 +182,6 @@ pub fn class_sources(plan: &Plan) -> Result<Vec<ClassSource>, LayoutError> {
 /// One class's buffered rows and its files.
 struct ClassOut {
     source: String,
-    schema: SchemaRef,
     /// The rows of the next file: a struct column whose children are the file's columns.
     root: Column,
     /// Files written so far, per eventDay.
@@ -212,7 +211,6 @@ impl ParquetOutput {
             .zip(layout.iter())
             .map(|(c, l)| ClassOut {
                 source: c.source,
-                schema: c.schema,
                 root: l.root(),
                 parts: std::collections::BTreeMap::default(),
             })
@@ -277,7 +275,8 @@ impl ParquetOutput {
         };
         let arrays = children.iter_mut().map(Column::finish).collect();
         valid.clear();
-        let batch = RecordBatch::try_new(class.schema.clone(), arrays).map_err(io::Error::other)?;
+        let schema = self.layout[i].schema.clone();
+        let batch = RecordBatch::try_new(schema, arrays).map_err(io::Error::other)?;
         let Some(times) = batch
             .column_by_name("time")
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>())

@@ -91,37 +91,28 @@ impl ParquetRows {
 
     /// The innermost open column.
     fn open(&mut self) -> Option<&mut Column> {
-        let mut column = self.classes.get_mut(self.current?)?;
-        for &i in &self.path {
-            let Column::Struct { children, .. } = column else {
-                return None;
-            };
-            column = &mut children[i];
-        }
-        Some(column)
+        open_column(&mut self.classes, self.current, &self.path)
     }
 
-    /// The child of the open struct named `key` that has no value in this row yet.
-    fn child(&mut self, key: &str) -> Option<usize> {
-        let Some(Frame::Struct { hint }) = self.stack.last() else {
+    /// The open struct's child named `key`, with its index, when it has no value in this
+    /// row yet.
+    fn child(&mut self, key: &str) -> Option<(usize, &mut Column)> {
+        let Some(Frame::Struct { hint }) = self.stack.last_mut() else {
             return None;
         };
-        let hint = *hint;
         let Some(Column::Struct {
             fields,
             children,
             valid,
-        }) = self.open()
+        }) = open_column(&mut self.classes, self.current, &self.path)
         else {
             return None;
         };
-        let i = find(fields, key, hint)?;
+        let i = find(fields, key, *hint)?;
+        *hint = i + 1;
         let row = valid.len();
-        let free = children[i].len() == row;
-        if let Some(Frame::Struct { hint }) = self.stack.last_mut() {
-            *hint = i + 1;
-        }
-        free.then_some(i)
+        let child = &mut children[i];
+        (child.len() == row).then_some((i, child))
     }
 
     /// Closes the open struct: children without a value get null; a struct with no
@@ -143,6 +134,22 @@ impl ParquetRows {
             valid.push(any || event);
         }
     }
+}
+
+/// The column at `path` (child indices) in class `current`'s rows.
+fn open_column<'c>(
+    classes: &'c mut [Column],
+    current: Option<usize>,
+    path: &[usize],
+) -> Option<&'c mut Column> {
+    let mut column = classes.get_mut(current?)?;
+    for &i in path {
+        let Column::Struct { children, .. } = column else {
+            return None;
+        };
+        column = &mut children[i];
+    }
+    Some(column)
 }
 
 /// The index of the field named `key`, looked for from `hint` on first: keys come in
@@ -186,24 +193,24 @@ impl Sink for ParquetRows {
 
     fn begin_object(&mut self, key: &str) {
         let frame = match self.stack.last() {
-            Some(Frame::Struct { .. }) => match self.child(key) {
-                Some(i) => {
-                    self.path.push(i);
-                    match self.open() {
-                        Some(Column::Struct { .. }) => Frame::Struct { hint: 0 },
-                        Some(Column::Map { .. }) => Frame::Map,
-                        Some(Column::Utf8(_)) => {
+            Some(Frame::Struct { .. }) => {
+                let frame = match self.child(key) {
+                    Some((i, Column::Struct { .. })) => Some((i, Frame::Struct { hint: 0 })),
+                    Some((i, Column::Map { .. })) => Some((i, Frame::Map)),
+                    Some((i, Column::Utf8(_))) => Some((i, Frame::Json { key: None })),
+                    _ => None,
+                };
+                match frame {
+                    Some((i, frame)) => {
+                        self.path.push(i);
+                        if matches!(frame, Frame::Json { .. }) {
                             self.json.begin_event(0);
-                            Frame::Json { key: None }
                         }
-                        _ => {
-                            self.path.pop();
-                            Frame::Skip
-                        }
+                        frame
                     }
+                    None => Frame::Skip,
                 }
-                None => Frame::Skip,
-            },
+            }
             Some(Frame::Map) => {
                 self.json.begin_event(0);
                 Frame::Json {
@@ -259,10 +266,8 @@ impl Sink for ParquetRows {
     fn value(&mut self, key: &str, value: &Typed<'_>) {
         match self.stack.last() {
             Some(Frame::Struct { .. }) => {
-                if let Some(i) = self.child(key)
-                    && let Some(Column::Struct { children, .. }) = self.open()
-                {
-                    children[i].push(value);
+                if let Some((_, column)) = self.child(key) {
+                    column.push(value);
                 }
             }
             Some(Frame::Map) => {
