@@ -580,8 +580,8 @@ fn delimited_input_blocks_that_cannot_work_are_compile_errors() {
     .join("\n");
     for expected in [
         "error[OM026] /custom_source_events/input/records_keys: `records_keys` names JSON wrapper objects, but the input is delimited text",
-        "error[OM026] /custom_source_events/input/delimited/separator: the separator \"||\" is not one ASCII character",
-        "error[OM026] /custom_source_events/input/delimited/quote: the quote \"\\\\\" is not one ASCII character",
+        "error[OM026] /custom_source_events/input/delimited/separator: the separator \"||\" must be one ASCII character other than a line break or a backslash",
+        "error[OM026] /custom_source_events/input/delimited/quote: the quote \"\\\\\" must be one ASCII character other than a line break or a backslash",
         "error[OM026] /custom_source_events/input/delimited/fields/2: the field `a` is named twice",
         "error[OM026] /custom_source_events/input/delimited/fields/3: a field name is empty",
     ] {

@@ -279,13 +279,13 @@ impl<'s> Compiler<'s> {
                     self.error(
                         Code::InputFormat,
                         &format!("{ptr}/{key}"),
-                        format!("the {key} {value:?} is not one ASCII character"),
+                        format!(
+                            "the {key} {value:?} must be one ASCII character other than a line break or a backslash"
+                        ),
                         Some(if key == "quote" {
-                            "write one character other than a line break or a backslash, such as '\"'"
-                                .to_owned()
+                            "for example '\"'".to_owned()
                         } else {
-                            "write one character other than a line break or a backslash, such as ',' (a tab is \"\\t\" in double quotes)"
-                                .to_owned()
+                            "for example ',' (a tab is \"\\t\" in double quotes)".to_owned()
                         }),
                     );
                     default
