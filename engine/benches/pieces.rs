@@ -87,7 +87,7 @@ fn parquet_batches(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings/aws-network-firewall.yaml");
     let plan = compile(&ocsfmap_engine::mapping::load_file(&path).unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    c.bench_function("parquet/build and write 10k rows", |b| {
+    c.bench_function("parquet/evaluate, build and write 10k rows", |b| {
         b.iter(|| {
             let options = ParquetOptions::new(dir.path(), "us-east-1", "123456789012", "bench");
             let mut out = ParquetOutput::new(&plan, options).unwrap();
