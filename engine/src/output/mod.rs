@@ -5,7 +5,7 @@ pub mod parquet;
 mod tree;
 
 pub use json::JsonLines;
-pub use tree::EventTrees;
+pub(crate) use tree::EventTrees;
 
 use serde_json::Value;
 
@@ -40,32 +40,5 @@ impl EventBuffer for JsonLines {
     }
     fn event_json(&self, mark: usize) -> Option<Value> {
         serde_json::from_slice(&self.buf[mark..]).ok()
-    }
-}
-
-impl EventBuffer for EventTrees {
-    fn clear(&mut self) {
-        self.events.clear();
-    }
-    fn mark(&self) -> usize {
-        self.events.len()
-    }
-    fn rollback(&mut self, mark: usize) {
-        self.events.truncate(mark);
-    }
-    fn event_json(&self, mark: usize) -> Option<Value> {
-        self.events.get(mark).map(crate::plan::Typed::to_value)
-    }
-    fn refuse(&self, mark: usize) -> Option<String> {
-        let Some(crate::plan::Typed::Object(fields)) = self.events.get(mark) else {
-            return None;
-        };
-        match fields.iter().find(|(k, _)| k == "time") {
-            Some((_, crate::plan::Typed::Int(_))) => None,
-            _ => Some(
-                "the event has no `time`, which Parquet output needs for its eventDay partition"
-                    .into(),
-            ),
-        }
     }
 }

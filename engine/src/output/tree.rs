@@ -1,5 +1,4 @@
-//! Events as owned typed trees: for writers that need a whole event before storing it
-//! (Parquet columns), and for objects built inside lists.
+//! Events as owned typed trees: the objects built inside lists, which become one value.
 
 use std::borrow::Cow;
 

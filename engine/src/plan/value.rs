@@ -165,24 +165,6 @@ impl Typed<'_> {
             _ => None,
         }
     }
-
-    /// Converts to an owned `serde_json::Value`.
-    pub fn to_value(&self) -> Value {
-        match self {
-            Typed::Int(n) => Value::from(*n),
-            Typed::Float(f) => Value::from(*f),
-            Typed::Bool(b) => Value::Bool(*b),
-            Typed::Str(s) => Value::from(s.as_ref()),
-            Typed::Json(j) => serde_json::from_str(j).unwrap_or(Value::Null),
-            Typed::Array(items) => Value::Array(items.iter().map(Typed::to_value).collect()),
-            Typed::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_value()))
-                    .collect(),
-            ),
-        }
-    }
 }
 
 fn write_f64(f: f64, out: &mut Vec<u8>) {
