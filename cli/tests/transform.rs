@@ -4,7 +4,6 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use common::{lines, ocsfmap_with_stdin as ocsfmap, repo};
 use serde_json::{Value, json};
@@ -138,9 +137,7 @@ fn gzip_inputs_arrays_and_several_files_in_one_run() {
         std::fs::read(repo().join("mappings/tests/aws-network-firewall/alert.input.jsonl"))
             .unwrap();
     let gz = dir.path().join("alert.jsonl.gz");
-    let mut enc = flate2_writer(&gz);
-    enc.write_all(&sample).unwrap();
-    drop(enc);
+    write_gzip(&gz, &sample);
     let array = dir.path().join("array.json");
     let records: Vec<Value> = lines(&sample);
     std::fs::write(&array, serde_json::to_vec_pretty(&records).unwrap()).unwrap();
@@ -177,46 +174,11 @@ fn gzip_inputs_arrays_and_several_files_in_one_run() {
     );
 }
 
-fn flate2_writer(path: &Path) -> impl Write {
-    // A minimal gzip member: the CLI must detect it by its magic bytes, not its name.
-    GzFile {
-        inner: Some(
-            Command::new("gzip")
-                .arg("-c")
-                .stdin(Stdio::piped())
-                .stdout(std::fs::File::create(path).unwrap())
-                .spawn()
-                .unwrap(),
-        ),
-    }
-}
-
-struct GzFile {
-    inner: Option<std::process::Child>,
-}
-
-impl Write for GzFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.inner
-            .as_mut()
-            .unwrap()
-            .stdin
-            .as_mut()
-            .unwrap()
-            .write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for GzFile {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.inner.take() {
-            drop(child.stdin.take());
-            child.wait().unwrap();
-        }
-    }
+/// Writes `bytes` gzip-compressed: the CLI must detect it by its magic bytes, not its name.
+fn write_gzip(path: &Path, bytes: &[u8]) {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    std::fs::write(path, gz.finish().unwrap()).unwrap();
 }
 
 #[test]
@@ -366,12 +328,7 @@ fn a_truncated_gzip_input_keeps_what_was_read_and_counts_the_break() {
     .unwrap();
     let line = template.lines().next().unwrap();
     let gz = dir.path().join("cut.jsonl.gz");
-    {
-        let mut w = flate2_writer(&gz);
-        for _ in 0..20_000 {
-            writeln!(w, "{line}").unwrap();
-        }
-    }
+    write_gzip(&gz, format!("{line}\n").repeat(20_000).as_bytes());
     let bytes = std::fs::read(&gz).unwrap();
     std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
     let rejects = dir.path().join("rejects.jsonl");
@@ -421,11 +378,9 @@ version account-id interface-id srcaddr dstaddr srcport dstport protocol packets
 version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
 2 123456789010 eni-2 10.0.0.9 10.0.0.2 22 50000 6 3 180 1700000100 1700000160 REJECT OK
 ";
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(text.as_bytes()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("flows.log.gz");
-    std::fs::write(&input, gz.finish().unwrap()).unwrap();
+    write_gzip(&input, text.as_bytes());
     let rejects = dir.path().join("rejects.jsonl");
     let stats = dir.path().join("stats.json");
     let o = ocsfmap(
