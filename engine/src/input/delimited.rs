@@ -71,8 +71,7 @@ impl Fields {
     fn take_header(&mut self, line: &[u8]) -> Result<(), String> {
         let mut names: Vec<String> = Vec::new();
         let mut problem = None;
-        let format = self.format.clone();
-        split(line, &format, &mut self.scratch, |i, bytes| {
+        split(line, &self.format, &mut self.scratch, |i, bytes| {
             let name = match std::str::from_utf8(bytes) {
                 Ok(n) if !n.is_empty() => n.to_owned(),
                 Ok(_) => {
