@@ -103,7 +103,7 @@ fn bad_records_are_set_aside_with_position_and_reason_and_the_run_goes_on() {
     assert!(
         summary[0]
             .2
-            .starts_with("the record ends before its JSON value is complete"),
+            .starts_with("malformed JSON: the value is not complete where line 3 starts a record"),
         "{summary:?}"
     );
     assert_eq!(
@@ -358,8 +358,9 @@ fn a_truncated_gzip_input_keeps_what_was_read_and_counts_the_break() {
     assert_eq!(lines(&o.stdout).len() as u64, output);
     let set_aside = lines(&std::fs::read(&rejects).unwrap());
     let reason = set_aside[0]["reason"].as_str().unwrap();
+    // The last record, cut short by the break, is set aside saying so.
     assert!(
-        reason.starts_with("input could not be read past this point: "),
+        reason.starts_with("cut short: the input could not be read past this point: "),
         "{reason}"
     );
 }
@@ -438,7 +439,7 @@ version account-id interface-id srcaddr dstaddr srcport dstport protocol packets
 }
 
 #[test]
-fn a_delimited_header_that_names_a_field_twice_ends_that_input_only() {
+fn a_delimited_header_that_names_a_field_twice_sets_that_input_aside() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.log");
     std::fs::write(&bad, "version srcaddr srcaddr\n2 10.0.0.1 10.0.0.2\n").unwrap();
@@ -459,9 +460,10 @@ fn a_delimited_header_that_names_a_field_twice_ends_that_input_only() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(lines(&o.stdout).len(), 3, "the next input still maps");
     let set_aside = lines(&std::fs::read(&rejects).unwrap());
-    assert_eq!(set_aside.len(), 1);
-    assert_eq!(
-        set_aside[0]["reason"],
-        "input could not be read past this point: line 1: the header names `srcaddr` twice"
-    );
+    // Every line of the input is accounted for, with the reason.
+    assert_eq!(set_aside.len(), 2);
+    for (i, r) in set_aside.iter().enumerate() {
+        assert_eq!(r["reason"], "the header names `srcaddr` twice");
+        assert_eq!(r["line"], i + 1);
+    }
 }

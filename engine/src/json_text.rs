@@ -28,19 +28,6 @@ impl StringTracker {
     }
 }
 
-impl StringTracker {
-    /// How many of `rest`'s leading bytes cannot change the state: inside a string, the
-    /// run before the next quote, backslash or newline (found with memchr); else 0.
-    #[inline]
-    pub fn plain_run(self, rest: &[u8]) -> usize {
-        if self.in_string && !self.escape {
-            memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len())
-        } else {
-            0
-        }
-    }
-}
-
 /// Appends JSON text without insignificant whitespace, so values copied from
 /// pretty-printed input stay on one line.
 pub fn write_compact_json(json: &str, out: &mut Vec<u8>) {

@@ -101,7 +101,7 @@ pub fn run<B: EventBuffer>(
             Err(e) => {
                 stats.input += 1;
                 stats.rejected += 1;
-                (out.set_aside)(&input_failure(&name, Position { line: 0, index: 0 }, &e))?;
+                (out.set_aside)(&input_failure(&name, Position::default(), &e))?;
                 continue;
             }
         };

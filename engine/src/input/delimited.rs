@@ -2,6 +2,8 @@
 //! split into named fields and handed on as a JSON object of strings, so the rest of
 //! the engine sees every input the same way.
 
+use super::source::{CHUNK, Window};
+use super::{Found, MAX_RECORD_BYTES, Position};
 use crate::plan::FieldName;
 use crate::plan::value::write_json_str;
 
@@ -10,8 +12,115 @@ use crate::plan::value::write_json_str;
 pub struct Delimited {
     pub separator: u8,
     pub quote: Option<u8>,
-    /// The field names; `None` when each input's first line names them.
+    /// The field names of input without a header line.
     pub fields: Option<Vec<String>>,
+    pub header: Header,
+}
+
+/// Whether each input's first line names the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Header {
+    /// The first line is the header when it looks like one: every field starts with a
+    /// letter or `_` and (when `fields` are given) one of them is a given name.
+    /// Otherwise it is data, named by `fields`; without `fields` the input cannot be
+    /// read and each of its lines is set aside saying so.
+    #[default]
+    Auto,
+    /// The first line is always the header.
+    Always,
+    /// There is no header line: `fields` name the fields.
+    Never,
+}
+
+/// Reads delimited text line by line in bounded memory.
+pub(super) struct LineFramer {
+    fields: Fields,
+    pos: usize,
+    line: u64,
+    index: u64,
+}
+
+impl LineFramer {
+    pub(super) fn new(format: &Delimited) -> Self {
+        LineFramer {
+            fields: Fields::new(format),
+            pos: 0,
+            line: 1,
+            index: 0,
+        }
+    }
+
+    pub(super) fn position(&self, win: &Window) -> Position {
+        Position {
+            line: self.line,
+            index: self.index,
+            offset: win.consumed + self.pos as u64,
+        }
+    }
+
+    /// The next record of delimited text: blank lines and header lines are skipped.
+    pub(super) fn next(&mut self, win: &mut Window, out: &mut Vec<u8>) -> Option<Found> {
+        loop {
+            if self.pos >= CHUNK / 2 || self.pos >= win.buf.len() {
+                win.drop_front(self.pos.min(win.buf.len()));
+                self.pos = 0;
+            }
+            let start = self.pos;
+            let mut i = start;
+            let mut dropped = 0u64;
+            let mut blank = true;
+            let newline = loop {
+                if let Some(k) = memchr::memchr(b'\n', &win.buf[i..]) {
+                    break Some(i + k);
+                }
+                blank &= win.buf[i..].iter().all(u8::is_ascii_whitespace);
+                i = win.buf.len();
+                // Bound memory: an oversized line is counted and skipped, not held.
+                if i - start > MAX_RECORD_BYTES {
+                    win.drop_range(start, i);
+                    dropped += (i - start) as u64;
+                    i = start;
+                }
+                if !win.fill() {
+                    break None;
+                }
+            };
+            let end = newline.unwrap_or(win.buf.len());
+            if newline.is_none() && end == start && dropped == 0 {
+                return None;
+            }
+            let position = self.position(win);
+            self.line += 1;
+            self.pos = newline.map_or(end, |n| n + 1);
+            let line = &win.buf[start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line_blank = line.iter().all(u8::is_ascii_whitespace);
+            if line_blank && (dropped == 0 || blank) {
+                continue;
+            }
+            let cut_short = newline.is_none() && win.has_error();
+            let written = out.len();
+            let mut defect = if dropped + line.len() as u64 > MAX_RECORD_BYTES as u64 {
+                Some(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20))
+            } else {
+                match self.fields.line(line, out) {
+                    Line::Header => continue,
+                    Line::Record(defect) => defect,
+                }
+            };
+            if cut_short {
+                // The input broke off inside this line: say so with it.
+                out.truncate(written);
+                out.extend_from_slice(line);
+                let e = win.take_error().map(|e| e.to_string()).unwrap_or_default();
+                defect = Some(format!(
+                    "cut short: the input could not be read past this point: {e}"
+                ));
+            }
+            self.index += 1;
+            return Some(Found { position, defect });
+        }
+    }
 }
 
 /// Per-input state: the field names (from the mapping or the header line) rendered
@@ -23,6 +132,10 @@ pub(super) struct Fields {
     keys: Vec<FieldName>,
     /// The header line, when the names came from one: a repeat of it is skipped.
     header: Option<Vec<u8>>,
+    /// No line has been read yet.
+    first: bool,
+    /// Why no line of this input can be read (it has no usable header).
+    unusable: Option<String>,
     /// Unescaped text of a quoted field.
     scratch: Vec<u8>,
 }
@@ -33,6 +146,8 @@ impl Fields {
             format: format.clone(),
             keys: Vec::new(),
             header: None,
+            first: true,
+            unusable: None,
             scratch: Vec::new(),
         };
         if let Some(names) = &format.fields {
@@ -47,11 +162,12 @@ impl Fields {
 
     /// What one non-blank line is.
     pub(super) fn line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Line {
-        if self.keys.is_empty() {
-            return match self.take_header(line) {
-                Ok(()) => Line::Header,
-                Err(reason) => Line::BadHeader(reason),
-            };
+        if std::mem::take(&mut self.first) && self.first_line(line) {
+            return Line::Header;
+        }
+        if let Some(reason) = &self.unusable {
+            out.extend_from_slice(line);
+            return Line::Record(Some(reason.clone()));
         }
         if self.header.as_deref() == Some(line) {
             return Line::Header;
@@ -68,7 +184,48 @@ impl Fields {
         }
     }
 
-    fn take_header(&mut self, line: &[u8]) -> Result<(), String> {
+    /// Decides whether the input's first line is its header; true when it is.
+    fn first_line(&mut self, line: &[u8]) -> bool {
+        let declared = self.format.fields.clone();
+        let declared = declared.as_deref();
+        let names = match (self.format.header, declared) {
+            (Header::Never, _) => return false,
+            (Header::Always, _) => self.header_names(line),
+            (Header::Auto, _) => match self.header_names(line) {
+                Ok(names)
+                    if names.iter().all(|n| looks_like_name(n))
+                        && declared.is_none_or(|d| names.iter().any(|n| d.contains(n))) =>
+                {
+                    Ok(names)
+                }
+                // Data: named by the declared fields.
+                _ if declared.is_some() => return false,
+                Ok(names) => Err(match names.iter().position(|n| !looks_like_name(n)) {
+                    Some(i) => format!(
+                        "the input has no header line naming its fields (field {} of its first line is `{}`, not a name); declare input.delimited.fields for input without a header",
+                        i + 1,
+                        names[i]
+                    ),
+                    None => "the input has no header line naming its fields".to_owned(),
+                }),
+                Err(e) => Err(e),
+            },
+        };
+        match names {
+            Ok(names) => {
+                self.set_names(names.iter().map(String::as_str));
+                self.header = Some(line.to_vec());
+                true
+            }
+            Err(reason) => {
+                self.unusable = Some(reason);
+                false
+            }
+        }
+    }
+
+    /// The names a header line gives, or why it cannot name the fields.
+    fn header_names(&mut self, line: &[u8]) -> Result<Vec<String>, String> {
         let mut names: Vec<String> = Vec::new();
         let mut problem = None;
         split(line, &self.format, &mut self.scratch, |i, bytes| {
@@ -90,12 +247,10 @@ impl Fields {
             }
             names.push(name);
         })?;
-        if let Some(problem) = problem {
-            return Err(problem);
+        match problem {
+            Some(p) => Err(p),
+            None => Ok(names),
         }
-        self.set_names(names.iter().map(String::as_str));
-        self.header = Some(line.to_vec());
-        Ok(())
     }
 
     fn write_object(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
@@ -139,14 +294,20 @@ impl Fields {
 }
 
 /// What a line of delimited text turned out to be.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Line {
     /// The header (or a repeat of it): not a record.
     Header,
-    /// A header line that cannot name the fields.
-    BadHeader(String),
     /// A record written to the output buffer, or its defect.
     Record(Option<String>),
+}
+
+/// A header field that names a field rather than holding a value.
+fn looks_like_name(field: &str) -> bool {
+    field
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
 }
 
 /// Calls `each(index, bytes)` for every field of `line`, quotes removed.
@@ -222,6 +383,7 @@ mod tests {
             separator: b' ',
             quote,
             fields: fields.map(|f| f.iter().map(|s| (*s).to_owned()).collect()),
+            header: Header::Auto,
         })
     }
 
@@ -254,16 +416,78 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_header_says_why() {
+    fn a_bad_header_sets_every_line_aside_saying_why() {
+        let mut f = fields(None, None);
+        let twice = Line::Record(Some("the header names `a` twice".into()));
+        assert_eq!(read(&mut f, "a b a"), (twice.clone(), "a b a".to_owned()));
+        assert_eq!(read(&mut f, "1 2 3"), (twice, "1 2 3".to_owned()));
         let mut f = fields(None, None);
         assert_eq!(
-            read(&mut f, "a b a").0,
-            Line::BadHeader("the header names `a` twice".into())
+            read(&mut f, "a  b").0,
+            Line::Record(Some("header field 2 is empty".into()))
+        );
+    }
+
+    #[test]
+    fn without_a_header_line_the_declared_fields_name_the_data() {
+        // CloudWatch exports of VPC flow logs have no header line.
+        let declared = ["version", "srcaddr", "dstport"];
+        let mut f = fields(Some(&declared), None);
+        assert_eq!(
+            read(&mut f, "2 10.0.0.1 443"),
+            (
+                Line::Record(None),
+                r#"{"version":"2","srcaddr":"10.0.0.1","dstport":"443"}"#.to_owned()
+            )
+        );
+        // The same line later is data too, never a header.
+        assert_eq!(read(&mut f, "2 10.0.0.1 443").0, Line::Record(None));
+        // With a header that shares a declared name, the header names the fields.
+        let mut f = fields(Some(&declared), None);
+        assert_eq!(read(&mut f, "srcaddr version").0, Line::Header);
+        assert_eq!(
+            read(&mut f, "10.0.0.2 2").1,
+            r#"{"srcaddr":"10.0.0.2","version":"2"}"#
+        );
+        // A first line of words that names none of the declared fields is data.
+        let mut f = fields(Some(&["action", "status"]), None);
+        assert_eq!(read(&mut f, "ACCEPT OK").0, Line::Record(None));
+    }
+
+    #[test]
+    fn without_a_header_or_declared_fields_every_line_says_why() {
+        let mut f = fields(None, None);
+        let reason = "the input has no header line naming its fields (field 1 of its first line is `2`, not a name); declare input.delimited.fields for input without a header";
+        assert_eq!(
+            read(&mut f, "2 10.0.0.1 443"),
+            (
+                Line::Record(Some(reason.into())),
+                "2 10.0.0.1 443".to_owned()
+            )
         );
         assert_eq!(
-            read(&mut f, "a  b").0,
-            Line::BadHeader("header field 2 is empty".into())
+            read(&mut f, "2 10.0.0.1 443").0,
+            Line::Record(Some(reason.into()))
         );
+    }
+
+    #[test]
+    fn header_always_and_never() {
+        let mut f = Fields::new(&Delimited {
+            separator: b' ',
+            quote: None,
+            fields: None,
+            header: Header::Always,
+        });
+        assert_eq!(read(&mut f, "1 2").0, Line::Header);
+        assert_eq!(read(&mut f, "3 4").1, r#"{"1":"3","2":"4"}"#);
+        let mut f = Fields::new(&Delimited {
+            separator: b' ',
+            quote: None,
+            fields: Some(vec!["a".into(), "b".into()]),
+            header: Header::Never,
+        });
+        assert_eq!(read(&mut f, "a b").1, r#"{"a":"a","b":"b"}"#);
     }
 
     #[test]

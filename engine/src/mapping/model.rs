@@ -124,6 +124,19 @@ pub struct InputSpec {
     pub delimited: Option<DelimitedSpec>,
 }
 
+/// Extension: whether delimited input starts with a header line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderSpec {
+    /// The first line is the header when it looks like one.
+    #[default]
+    Auto,
+    /// The first line is always the header.
+    Always,
+    /// No header line: `fields` name the fields.
+    Never,
+}
+
 /// Extension: how a line of delimited text splits into named fields.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,11 +144,17 @@ pub struct DelimitedSpec {
     /// The one character between fields (default a space).
     #[serde(default)]
     pub separator: Option<String>,
-    /// The field names, in order. Without them the first line of each input is the
-    /// header that names the fields (as in VPC flow logs), and a later line equal to it
-    /// is skipped as a repeated header.
+    /// The field names, in order, of input without a header line. A header line (as
+    /// in VPC flow logs delivered to S3) names the fields instead, and a later line equal
+    /// to it is skipped as a repeated header.
     #[serde(default)]
     pub fields: Option<Vec<String>>,
+    /// Whether each input's first line is a header naming the fields: `auto` (default:
+    /// when it looks like one, that is every field starts with a letter or `_` and,
+    /// with `fields`, one of them is a listed name; `fields` name headerless input),
+    /// `always`, or `never` (needs `fields`).
+    #[serde(default)]
+    pub header: HeaderSpec,
     /// The one character that encloses a field holding separators (none by default).
     /// Inside it, the quote is written twice or escaped with a backslash.
     #[serde(default)]

@@ -13,8 +13,8 @@ use super::{
     Router, TemplatePart,
 };
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
-use crate::input::{Delimited, Format};
-use crate::mapping::model::{InputSpec, MappingFile, RouteSpec, SourceEvents};
+use crate::input::{Delimited, Format, Header};
+use crate::mapping::model::{HeaderSpec, InputSpec, MappingFile, RouteSpec, SourceEvents};
 use crate::mapping::node::Node;
 use crate::mapping::path::{self, Segment, SourcePath};
 use crate::schema::{self, Attribute, Schema};
@@ -321,10 +321,26 @@ impl<'s> Compiler<'s> {
                 }
             }
         }
+        let header = match spec.header {
+            HeaderSpec::Auto => Header::Auto,
+            HeaderSpec::Always => Header::Always,
+            HeaderSpec::Never => {
+                if spec.fields.is_none() {
+                    self.error(
+                        Code::InputFormat,
+                        &format!("{ptr}/header"),
+                        "`header: never` needs `fields` to name the fields".to_owned(),
+                        Some("list the field names in order under `fields`".to_owned()),
+                    );
+                }
+                Header::Never
+            }
+        };
         Format::Delimited(Delimited {
             separator,
             quote,
             fields: spec.fields.clone(),
+            header,
         })
     }
 
