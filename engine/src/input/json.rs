@@ -289,8 +289,16 @@ impl JsonFramer {
         let error_line = self.scanner.lines + 1;
         let error_column = column(win, error_at);
         let cut_short = error_at == win.buf.len() && win.at_eof();
+        let container = if open.is_none() {
+            self.scanner.container()
+        } else {
+            None
+        };
+        // Reading resumes at a line that starts after the unit does: after the broken
+        // record's first byte, or after the last record of a broken container.
+        let from = open.map_or(self.unit_start, |o| o.start).min(error_at);
         // The unit's first byte (past any separators before it).
-        let mut start = self.unit_start.min(error_at);
+        let mut start = from;
         while start < error_at && matches!(win.buf[start], b' ' | b'\t' | b'\r' | b'\n' | b',') {
             start += 1;
         }
@@ -301,8 +309,8 @@ impl JsonFramer {
         let start_line = error_line - count_newlines(&win.buf[start..error_at]);
         let start_offset = win.consumed + start as u64;
         // Find the next line that starts a record at `indent` or less, counting lines.
-        let mut lines = start_line - 1;
-        let mut i = start;
+        let mut lines = error_line - 1 - count_newlines(&win.buf[from..error_at]);
+        let mut i = from;
         let resume = loop {
             if let Some(k) = memchr::memchr(b'\n', &win.buf[i..]) {
                 let line = i + k + 1;
@@ -325,25 +333,33 @@ impl JsonFramer {
             }
             i = win.buf.len();
             // Bound memory: a defect too large to hold is counted, not kept.
-            if i - start > MAX_RECORD_BYTES {
-                win.drop_range(start, i);
+            if i - from > MAX_RECORD_BYTES {
+                win.drop_range(from, i);
                 self.scanner.forget_key();
-                dropped += (i - start) as u64;
-                i = start;
+                dropped += (i - from) as u64;
+                start = from;
+                i = from;
             }
             if !win.fill() {
                 break win.buf.len();
             }
         };
+        let start = start.min(resume);
         let error = if cut_short { win.take_error() } else { None };
         let raw = trim_end(&win.buf[start..resume]);
         let mut reason = match error_column {
-            // The break shows only after a line where a record starts: this value is
-            // what was cut short.
-            _ if resume <= error_at => format!(
-                "malformed JSON: the value is not complete where line {} starts a record",
-                lines + 1
-            ),
+            // The break shows only after a line where a record starts: what is open
+            // there was cut short.
+            _ if resume <= error_at && resume < win.buf.len() => match container {
+                Some(name) => format!(
+                    "malformed JSON: the {name} is not closed where line {} starts a record",
+                    lines + 1
+                ),
+                None => format!(
+                    "malformed JSON: the value is not complete where line {} starts a record",
+                    lines + 1
+                ),
+            },
             Some(c) => format!("malformed JSON at line {error_line}, column {c}: {what}"),
             None => format!("malformed JSON at line {error_line}: {what}"),
         };

@@ -14,6 +14,8 @@
 
 mod delimited;
 mod json;
+#[doc(hidden)]
+pub mod oracle;
 mod scan;
 mod source;
 

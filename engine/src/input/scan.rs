@@ -169,6 +169,15 @@ impl Scanner {
         self.st == St::Value && self.stack.is_empty()
     }
 
+    /// The open container that holds records, by name.
+    pub(super) fn container(&self) -> Option<&'static str> {
+        match self.top {
+            Top::Values => None,
+            Top::Array => Some("array of records"),
+            Top::Wrapper => Some("object that wraps records"),
+        }
+    }
+
     /// The caller dropped bytes in the middle of the buffer: a key being read may be gone.
     pub(super) fn forget_key(&mut self) {
         self.key_start = None;
@@ -431,8 +440,13 @@ impl Scanner {
             return Ev::More;
         }
         // The input ends here.
+        if let St::Num(n) = self.st
+            && n.complete()
+            && let Some(ev) = self.end_value(true)
+        {
+            return ev;
+        }
         match self.st {
-            St::Num(n) if n.complete() => self.end_value(true).unwrap_or(Ev::More),
             St::Value if self.stack.is_empty() => Ev::More,
             _ if self.in_record => Ev::Error("the input ends inside a record"),
             _ => Ev::Error("the input ends inside a JSON value"),
