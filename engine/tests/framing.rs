@@ -267,7 +267,11 @@ proptest! {
             if moved <= line_end {
                 continue;
             }
-            let found = frames.iter().find(|f| f.offset == moved as u64);
+            // (An empty defect may sit at the same offset: a container the damage
+            // opened and this line closed.)
+            let found = frames
+                .iter()
+                .find(|f| f.offset == moved as u64 && !f.bytes.is_empty());
             prop_assert!(
                 found.is_some_and(|f| f.bytes == t.as_bytes() && f.defect.is_none()),
                 "the record at byte {} ({:?}) did not come out whole: {:?}\ninput: {:?}",
