@@ -47,13 +47,6 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // A closed pipe downstream (`| head`) ends the run quietly.
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
             eprintln!("ocsfmap: error: {e:#}");
             ExitCode::from(2)
         }

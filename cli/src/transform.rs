@@ -67,7 +67,8 @@ pub struct Args {
     /// that is (bounds memory for large records).
     #[arg(long, value_name = "MIB", default_value_t = ParquetOptions::DEFAULT_MAX_BUFFER_BYTES >> 20)]
     max_buffer_mb: usize,
-    /// Parquet: file names start with this (default: the first input's name).
+    /// Parquet: file names start with this (default: the first input's name and a digest of
+    /// the inputs' paths, sizes and modification times).
     #[arg(long, value_name = "NAME")]
     file_prefix: Option<String>,
 }
@@ -115,10 +116,20 @@ fn compile_file(path: &std::path::Path, file: &mapping::MappingFile) -> Result<P
     }
 }
 
+/// Worker threads at most: more cannot help and only cost memory.
+const MAX_THREADS: usize = 1024;
+
 pub fn run(args: &Args) -> Result<ExitCode> {
+    check_paths(args)?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    if !(1..=MAX_THREADS).contains(&threads) {
+        bail!("--threads must be between 1 and {MAX_THREADS}, not {threads}");
+    }
     let plan = load_plan(&args.mapping, args)?;
     let started = Instant::now();
-    let (stats, files) = match args.format {
+    let (stats, stopped, files) = match args.format {
         OutputFormat::Jsonl => {
             if args.output_dir.is_some() {
                 bail!("--output-dir is for --format parquet; JSON lines go to --output or stdout");
@@ -127,24 +138,36 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 Some(p) => Box::new(BufWriter::with_capacity(1 << 20, create(p)?)),
                 None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
             };
-            let stats = execute(
+            let (stats, mut stopped) = execute(
                 &plan,
                 args,
+                threads,
                 &JsonLines::new,
                 &mut |batch: &mut JsonLines| events.write_all(&batch.buf),
             )?;
-            events.flush()?;
-            (stats, None)
+            if let Err(e) = events.flush() {
+                stopped.get_or_insert(e);
+            }
+            (stats, stopped, None)
         }
         OutputFormat::Parquet => {
             let options = parquet_options(&plan, args)?;
             let mut parquet =
                 ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
             let new_rows = parquet.new_rows();
-            let stats = execute(&plan, args, &new_rows, &mut |batch: &mut ParquetRows| {
-                parquet.append(batch)
-            })?;
-            (stats, Some(parquet.finish()?))
+            let (stats, stopped) = execute(
+                &plan,
+                args,
+                threads,
+                &new_rows,
+                &mut |batch: &mut ParquetRows| parquet.append(batch),
+            )?;
+            let files = match parquet.finish() {
+                Ok(files) => Some(files),
+                Err(e) if stopped.is_none() => return Err(e.into()),
+                Err(_) => None,
+            };
+            (stats, stopped, files)
         }
     };
     if let Some(path) = &args.stats {
@@ -161,6 +184,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ),
         _ => eprintln!("{line}"),
     }
+    if let Some(e) = stopped {
+        // A run that could not write all its results did not read all its input:
+        // never let it pass for a complete one.
+        let what = if e.kind() == io::ErrorKind::BrokenPipe {
+            "the output was closed before the run ended".to_owned()
+        } else {
+            format!("results could not be written: {e}")
+        };
+        eprintln!(
+            "ocsfmap: error: {what}; stopped after reading {} records (exit 3)",
+            stats.input
+        );
+        return Ok(ExitCode::from(3));
+    }
+    if stats.incomplete_inputs > 0 {
+        eprintln!(
+            "ocsfmap: {} input(s) could not be read to the end (see the rejects)",
+            stats.incomplete_inputs
+        );
+    }
     Ok(if stats.rejected + stats.unrouted > 0 {
         ExitCode::from(1)
     } else {
@@ -168,13 +211,40 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     })
 }
 
+/// Refuses an output path that names an input: creating it would empty the input
+/// before it is read.
+fn check_paths(args: &Args) -> Result<()> {
+    let outputs = [
+        ("--output", args.output.as_ref()),
+        ("--rejects", args.rejects.as_ref()),
+        ("--stats", args.stats.as_ref()),
+    ];
+    for (option, path) in outputs {
+        let Some(path) = path else { continue };
+        let Ok(out) = std::fs::canonicalize(path) else {
+            continue;
+        };
+        for input in args.inputs.iter().chain([&args.mapping]) {
+            if std::fs::canonicalize(input).is_ok_and(|i| i == out) {
+                bail!(
+                    "{option} {} is also an input: writing it would destroy it before it is read",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the plan over the inputs into `events`, writing rejects and showing progress.
+/// Returns the counts and, when results could not be written, why the run stopped.
 fn execute<B: EventBuffer>(
     plan: &Plan,
     args: &Args,
+    threads: usize,
     new_buffer: &(dyn Fn() -> B + Sync),
     events: &mut dyn FnMut(&mut B) -> io::Result<()>,
-) -> Result<Stats> {
+) -> Result<(Stats, Option<io::Error>)> {
     let inputs = open_inputs(&args.inputs)?;
     let mut rejects = args
         .rejects
@@ -197,12 +267,6 @@ fn execute<B: EventBuffer>(
             ));
         }
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
-    if threads == 0 {
-        bail!("--threads must be at least 1");
-    }
     let pool = if threads > 1 {
         Some(
             rayon::ThreadPoolBuilder::new()
@@ -213,7 +277,7 @@ fn execute<B: EventBuffer>(
     } else {
         None
     };
-    let stats = run::run(
+    let result = run::run(
         plan,
         inputs,
         run::RunOptions {
@@ -226,14 +290,20 @@ fn execute<B: EventBuffer>(
             set_aside: &mut set_aside,
             progress: &mut progress,
         },
-    )?;
-    if let Some(mut w) = rejects.take() {
-        w.flush()?;
+    );
+    let (stats, mut stopped) = match result {
+        Ok(stats) => (stats, None),
+        Err(run::Interrupted { stats, error }) => (stats, Some(error)),
+    };
+    if let Some(mut w) = rejects.take()
+        && let Err(e) = w.flush()
+    {
+        stopped.get_or_insert(e);
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(stats)
+    Ok((stats, stopped))
 }
 
 /// Parquet settings from the options, falling back to the mapping's `security_lake`.
@@ -269,8 +339,11 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
     })
 }
 
-/// The first input's name without its extensions (`sysmon.jsonl.gz` -> `sysmon`), so
-/// a second run over the same input overwrites the same files.
+/// The first input's name without its extensions (`sysmon.jsonl.gz` -> `sysmon`) and
+/// a digest of which inputs these are: their full paths, sizes and modification times.
+/// A second run over the same unchanged inputs overwrites the same files (a retry
+/// never duplicates rows); a run over other inputs with the same name, or over a file
+/// rewritten since, never overwrites another run's files.
 fn default_prefix(inputs: &[PathBuf]) -> String {
     let name = inputs
         .iter()
@@ -288,11 +361,43 @@ fn default_prefix(inputs: &[PathBuf]) -> String {
             }
         })
         .collect();
-    if clean.is_empty() {
+    let clean = if clean.is_empty() {
         "events".to_owned()
     } else {
         clean
+    };
+    format!("{clean}-{:08x}", inputs_digest(inputs))
+}
+
+fn inputs_digest(inputs: &[PathBuf]) -> u32 {
+    let mut digest = crc32fast::Hasher::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            // Standard input cannot be read twice: each run gets its own files.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            digest.update(&now.as_nanos().to_le_bytes());
+            digest.update(&std::process::id().to_le_bytes());
+            continue;
+        }
+        let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.clone());
+        digest.update(path.as_os_str().as_encoded_bytes());
+        digest.update(b"\0");
+        if let Ok(meta) = std::fs::metadata(&path) {
+            digest.update(&meta.len().to_le_bytes());
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            digest.update(&modified.as_nanos().to_le_bytes());
+        }
     }
+    if inputs.is_empty() {
+        return inputs_digest(&[PathBuf::from("-")]);
+    }
+    digest.finalize()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -15,12 +15,29 @@ fn files_under(dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push(p.strip_prefix(dir).unwrap().to_str().unwrap().to_owned());
+                let path = p.strip_prefix(dir).unwrap().to_str().unwrap();
+                out.push(without_digest(path));
             }
         }
     }
     out.sort();
     out
+}
+
+/// File names carry a digest of the run's inputs (`name-1a2b3c4d-00001.parquet`):
+/// shown as `name-<inputs>-00001.parquet`.
+fn without_digest(path: &str) -> String {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let parts: Vec<&str> = name.rsplitn(3, '-').collect();
+    let name = match parts[..] {
+        [part, digest, stem]
+            if digest.len() == 8 && digest.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            format!("{stem}-<inputs>-{part}")
+        }
+        _ => name.to_owned(),
+    };
+    format!("{dir}/{name}")
 }
 
 #[test]
@@ -50,8 +67,8 @@ fn parquet_goes_to_the_security_lake_layout_with_one_sub_source_per_class() {
     assert_eq!(
         files_under(dir.path()),
         [
-            "ext/windows-sysmon-dns_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-00001.parquet",
-            "ext/windows-sysmon-file_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-00001.parquet",
+            "ext/windows-sysmon-dns_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-<inputs>-00001.parquet",
+            "ext/windows-sysmon-file_activity/region=eu-west-1/accountId=210987654321/eventDay=20231003/file-create-<inputs>-00001.parquet",
         ]
     );
 }
@@ -138,7 +155,7 @@ fn region_and_account_can_come_from_the_mapping() {
     assert_eq!(
         files_under(&out),
         [
-            "ext/aws-network-firewall/region=ap-southeast-2/accountId=111122223333/eventDay=20231114/tls-00001.parquet"
+            "ext/aws-network-firewall/region=ap-southeast-2/accountId=111122223333/eventDay=20231114/tls-<inputs>-00001.parquet"
         ]
     );
 }

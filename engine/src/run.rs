@@ -22,6 +22,39 @@ pub struct Stats {
     pub dropped: u64,
     pub rejected: u64,
     pub unrouted: u64,
+    /// Inputs that could not be read to their end (a read error, a broken gzip stream);
+    /// what was read before the break is counted above.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub incomplete_inputs: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A run stopped early because its results could not be written (a closed pipe, a
+/// full disk): the counts of what was read until then, and the failure.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub stats: Stats,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "results could not be written ({}); the run stopped after reading {} records",
+            self.error, self.stats.input
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
 }
 
 impl Stats {
@@ -31,6 +64,7 @@ impl Stats {
         self.dropped += other.dropped;
         self.rejected += other.rejected;
         self.unrouted += other.unrouted;
+        self.incomplete_inputs += other.incomplete_inputs;
     }
 }
 
@@ -80,15 +114,29 @@ pub struct RunOptions<'p> {
     pub validate: bool,
 }
 
-/// Runs `plan` over `inputs`.
+/// Runs `plan` over `inputs`. Every input is read to its end unless the results
+/// cannot be written, which stops the run with the counts so far.
 pub fn run<B: EventBuffer>(
     plan: &Plan,
     inputs: Vec<Input>,
     options: RunOptions,
     out: &mut Outputs<B>,
-) -> io::Result<Stats> {
-    let pool = options.pool;
+) -> Result<Stats, Interrupted> {
     let mut stats = Stats::default();
+    match run_inputs(plan, inputs, options, out, &mut stats) {
+        Ok(()) => Ok(stats),
+        Err(error) => Err(Interrupted { stats, error }),
+    }
+}
+
+fn run_inputs<B: EventBuffer>(
+    plan: &Plan,
+    inputs: Vec<Input>,
+    options: RunOptions,
+    out: &mut Outputs<B>,
+    stats: &mut Stats,
+) -> io::Result<()> {
+    let pool = options.pool;
     // Batches and output buffers are reused: fresh multi-megabyte buffers per batch
     // would cost page faults and zeroing on every one.
     let (mut batch, mut next) = (Batch::default(), Batch::default());
@@ -101,6 +149,7 @@ pub fn run<B: EventBuffer>(
             Err(e) => {
                 stats.input += 1;
                 stats.rejected += 1;
+                stats.incomplete_inputs += 1;
                 (out.set_aside)(&input_failure(&name, Position::default(), &e))?;
                 continue;
             }
@@ -146,11 +195,11 @@ pub fn run<B: EventBuffer>(
                 ),
             };
             for (chunk, buffer) in results.iter().zip(buffers.iter_mut()) {
+                stats.add(&chunk.stats);
                 (out.events)(buffer)?;
                 for item in &chunk.set_aside {
                     (out.set_aside)(item)?;
                 }
-                stats.add(&chunk.stats);
             }
             (out.progress)(stats.input, bytes_before + reader.bytes_read());
             if let Err(e) = read {
@@ -165,9 +214,12 @@ pub fn run<B: EventBuffer>(
             stats.rejected += 1;
             (out.set_aside)(&input_failure(&name, reader.position(), &e))?;
         }
+        if reader.broke_off() {
+            stats.incomplete_inputs += 1;
+        }
         bytes_before += reader.bytes_read();
     }
-    Ok(stats)
+    Ok(())
 }
 
 fn input_failure(name: &str, at: Position, e: &io::Error) -> SetAside {

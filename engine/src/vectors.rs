@@ -117,7 +117,8 @@ pub fn run_file(plan: &Plan, input: &Path, validate: bool) -> io::Result<Actual>
             set_aside: &mut keep,
             progress: &mut |_, _| {},
         },
-    )?;
+    )
+    .map_err(|i| i.error)?;
     let events = events
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())

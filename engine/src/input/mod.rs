@@ -95,6 +95,11 @@ impl RecordReader {
         self.win.bytes_read()
     }
 
+    /// Whether a read error ended the input before its end.
+    pub fn broke_off(&self) -> bool {
+        self.win.broke_off()
+    }
+
     /// Appends the next record's bytes to `out`. `None` at the end of input. A read
     /// error is returned once every record read before it has been handed out (unless
     /// it was reported with the record it cut short).

@@ -20,6 +20,7 @@ pub(super) struct Window {
     pub(super) consumed: u64,
     eof: bool,
     error: Option<io::Error>,
+    broke_off: bool,
     total_read: u64,
 }
 
@@ -40,6 +41,7 @@ impl Window {
             consumed: 0,
             eof: false,
             error: None,
+            broke_off: false,
             total_read: 0,
         };
         while w.buf.len() < 3 && w.fill() {}
@@ -70,6 +72,7 @@ impl Window {
             Err(e) => {
                 self.eof = true;
                 self.error = Some(e);
+                self.broke_off = true;
             }
         }
         n > 0 || !self.eof
@@ -113,7 +116,12 @@ impl Window {
         self.error.take()
     }
 
-    /// Whether a read error ended the input early.
+    /// Whether a read error ended the input early (reported or not).
+    pub(super) fn broke_off(&self) -> bool {
+        self.broke_off
+    }
+
+    /// Whether a read error ended the input early and is not reported yet.
     pub(super) fn has_error(&self) -> bool {
         self.error.is_some()
     }
