@@ -434,10 +434,19 @@ fn summary(s: &Stats, elapsed: std::time::Duration) -> String {
     } else {
         0.0
     };
+    let peak = peak_memory_mb().map_or(String::new(), |mb| format!(", peak memory {mb} MB"));
     format!(
-        "ocsfmap: {} records: {} output, {} dropped, {} rejected, {} unrouted ({secs:.2}s, {rate:.0} records/s)",
+        "ocsfmap: {} records: {} output, {} dropped, {} rejected, {} unrouted ({secs:.2}s, {rate:.0} records/s{peak})",
         s.input, s.output, s.dropped, s.rejected, s.unrouted
     )
+}
+
+/// The process's peak resident memory, where the system reports it (Linux).
+fn peak_memory_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.div_ceil(1024))
 }
 
 fn create(path: &PathBuf) -> Result<File> {
