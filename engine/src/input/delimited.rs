@@ -188,31 +188,32 @@ impl Fields {
     fn first_line(&mut self, line: &[u8]) -> bool {
         let declared = self.format.fields.clone();
         let declared = declared.as_deref();
-        let names = match (self.format.header, declared) {
-            (Header::Never, _) => return false,
-            (Header::Always, _) => self.header_names(line),
-            (Header::Auto, _) => match self.header_names(line) {
-                Ok(names)
-                    if names.iter().all(|n| looks_like_name(n))
-                        && declared.is_none_or(|d| names.iter().any(|n| d.contains(n))) =>
-                {
-                    Ok(names)
+        let (names, problem) = self.header_names(line);
+        let verdict = match self.format.header {
+            Header::Never => return false,
+            Header::Always => problem.map_or(Ok(()), Err),
+            Header::Auto => {
+                let looks_like_header = names.iter().all(|n| looks_like_name(n))
+                    && declared.is_none_or(|d| names.iter().any(|n| d.contains(n)));
+                match (looks_like_header, declared) {
+                    (true, _) => problem.map_or(Ok(()), Err),
+                    // Data, named by the declared fields.
+                    (false, Some(_)) => return false,
+                    (false, None) => Err(match names.iter().position(|n| !looks_like_name(n)) {
+                        Some(i) if !names[i].is_empty() => format!(
+                            "the input has no header line naming its fields (field {} of its first line is `{}`, not a name); declare input.delimited.fields for input without a header",
+                            i + 1,
+                            names[i]
+                        ),
+                        _ => problem.unwrap_or_else(|| {
+                            "the input has no header line naming its fields".to_owned()
+                        }),
+                    }),
                 }
-                // Data: named by the declared fields.
-                _ if declared.is_some() => return false,
-                Ok(names) => Err(match names.iter().position(|n| !looks_like_name(n)) {
-                    Some(i) => format!(
-                        "the input has no header line naming its fields (field {} of its first line is `{}`, not a name); declare input.delimited.fields for input without a header",
-                        i + 1,
-                        names[i]
-                    ),
-                    None => "the input has no header line naming its fields".to_owned(),
-                }),
-                Err(e) => Err(e),
-            },
+            }
         };
-        match names {
-            Ok(names) => {
+        match verdict {
+            Ok(()) => {
                 self.set_names(names.iter().map(String::as_str));
                 self.header = Some(line.to_vec());
                 true
@@ -224,33 +225,26 @@ impl Fields {
         }
     }
 
-    /// The names a header line gives, or why it cannot name the fields.
-    fn header_names(&mut self, line: &[u8]) -> Result<Vec<String>, String> {
+    /// The fields of a line read as names, and why they cannot name the fields (a
+    /// name empty, not UTF-8, or given twice).
+    fn header_names(&mut self, line: &[u8]) -> (Vec<String>, Option<String>) {
         let mut names: Vec<String> = Vec::new();
         let mut problem = None;
-        split(line, &self.format, &mut self.scratch, |i, bytes| {
-            let name = match std::str::from_utf8(bytes) {
-                Ok(n) if !n.is_empty() => n.to_owned(),
-                Ok(_) => {
-                    problem.get_or_insert_with(|| format!("header field {} is empty", i + 1));
-                    return;
-                }
-                Err(_) => {
-                    problem.get_or_insert_with(|| {
-                        format!("header field {} is not valid UTF-8", i + 1)
-                    });
-                    return;
-                }
-            };
-            if names.contains(&name) {
+        let split = split(line, &self.format, &mut self.scratch, |i, bytes| {
+            let name = String::from_utf8_lossy(bytes).into_owned();
+            if bytes.is_empty() {
+                problem.get_or_insert_with(|| format!("header field {} is empty", i + 1));
+            } else if std::str::from_utf8(bytes).is_err() {
+                problem.get_or_insert_with(|| format!("header field {} is not valid UTF-8", i + 1));
+            } else if names.contains(&name) {
                 problem.get_or_insert_with(|| format!("the header names `{name}` twice"));
             }
             names.push(name);
-        })?;
-        match problem {
-            Some(p) => Err(p),
-            None => Ok(names),
+        });
+        if let Err(e) = split {
+            problem.get_or_insert(e);
         }
+        (names, problem)
     }
 
     fn write_object(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), String> {

@@ -202,6 +202,25 @@ mod tests {
     }
 
     #[test]
+    fn json_lines_and_documents_follow_the_first_record() {
+        // The first record shares its line: documents, every value scanned.
+        assert_eq!(
+            texts(b"{\"a\":1}{\"b\":2}\n{\"c\":3} {\"d\":4}"),
+            [r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#, r#"{"d":4}"#]
+        );
+        // The first record stands alone: JSON lines, a line is a record.
+        assert_eq!(
+            texts(b"{\"a\":1}\n{\"b\":2}{\"c\":3}\n"),
+            [r#"{"a":1}"#, r#"{"b":2}{"c":3}"#]
+        );
+        // Wrapper lines inside JSON lines give their records; pretty documents too.
+        assert_eq!(
+            texts(b"{\"a\":1}\n{\"x\":0,\"Records\":[{\"b\":2},{\"c\":3}]}\n{\n \"d\": 4\n}\n"),
+            [r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#, "{\n \"d\": 4\n}"]
+        );
+    }
+
+    #[test]
     fn gzip_and_bom_are_handled() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n").unwrap();

@@ -296,13 +296,13 @@ impl Scanner {
                     *i += 1;
                 }
                 St::Value | St::ValueOrEnd => {
-                    self.line_blank = false;
                     if std::mem::take(&mut self.after_bare)
                         && !matches!(b, b'"' | b'[' | b']' | b'{' | b'}' | b',' | b':')
                     {
                         return Ev::Error("a value runs into the next one");
                     }
                     if b == b']' && self.st == St::ValueOrEnd {
+                        self.line_blank = false;
                         *i += 1;
                         if let Some(ev) = self.close(Kind::Arr) {
                             return ev;
@@ -312,6 +312,7 @@ impl Scanner {
                     if b == b',' && self.stack.is_empty() {
                         // Commas between top-level values are separators (an array
                         // whose brackets were lost reads the same).
+                        self.line_blank = false;
                         *i += 1;
                         continue;
                     }
@@ -327,6 +328,7 @@ impl Scanner {
                     }
                     if self.stack.is_empty() && b == b'[' && self.top == Top::Values {
                         // A top-level array holds records.
+                        self.line_blank = false;
                         *i += 1;
                         self.stack.push(Kind::Arr);
                         self.top = Top::Array;
@@ -336,6 +338,7 @@ impl Scanner {
                     if self.records_key {
                         self.records_key = false;
                         if b == b'[' {
+                            self.line_blank = false;
                             *i += 1;
                             self.stack.push(Kind::Arr);
                             self.top = Top::Wrapper;
@@ -349,10 +352,13 @@ impl Scanner {
                         }
                     }
                     if !self.in_record && self.at_record_level() {
+                        // Reported before the byte is consumed, so the caller sees
+                        // where the record starts and whether it starts its line.
                         self.in_record = true;
                         self.record_depth = 0;
                         return Ev::Start;
                     }
+                    self.line_blank = false;
                     *i += 1;
                     self.st = match b {
                         b'{' => {
