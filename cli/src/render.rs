@@ -19,7 +19,15 @@ pub fn render(reports: &[FileReport], format: Format) -> String {
     match format {
         Format::Human => reports
             .iter()
-            .flat_map(|r| r.items.iter().map(move |i| human(r, i)))
+            .flat_map(|r| {
+                // Split once: looking each item's line up from the start would take
+                // time in proportion to items times the file's size.
+                let lines: Vec<&str> = r.text.lines().collect();
+                r.items
+                    .iter()
+                    .map(move |i| human(r, &lines, i))
+                    .collect::<Vec<_>>()
+            })
             .collect(),
         Format::Json => {
             let items: Vec<_> = reports
@@ -44,7 +52,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn human(report: &FileReport, item: &Located) -> String {
+fn human(report: &FileReport, lines: &[&str], item: &Located) -> String {
     let d = &item.diagnostic;
     let mut out = format!(
         "{}[{}]: {}\n",
@@ -56,7 +64,7 @@ fn human(report: &FileReport, item: &Located) -> String {
     match item.position {
         Some(p) => {
             let _ = writeln!(out, "  --> {file}:{}:{}", p.line, p.column);
-            if let Some(line) = report.text.lines().nth(p.line - 1) {
+            if let Some(line) = p.line.checked_sub(1).and_then(|i| lines.get(i)) {
                 let gutter = " ".repeat(p.line.to_string().len());
                 let width = token_width(line, p.column);
                 let _ = writeln!(out, "{gutter} |");
