@@ -282,6 +282,27 @@ mod tests {
         assert_eq!(keys, ["11", "1"]);
     }
 
+    fn position(err: &LoadError) -> (usize, usize) {
+        match err {
+            LoadError::Syntax { line, column, .. } => (*line, *column),
+            other => panic!("not a syntax error: {other}"),
+        }
+    }
+
+    #[test]
+    fn every_syntax_error_has_a_position_in_the_file() {
+        // serde_json says 1:0 for an empty text, and line 3 (which does not exist) for
+        // the end of a text ending in a line break.
+        assert_eq!(position(&parse("", Syntax::Json).unwrap_err()), (1, 1));
+        let cut = "{\n  \"custom_source_events\": {\n";
+        assert_eq!(position(&parse(cut, Syntax::Json).unwrap_err()), (2, 28));
+        // serde_yaml gives no position for a second document: it is where that starts.
+        let two = "custom_source_events: {source_name: x, ocsf_mapping: {}}\n---\nfoo: 1\n";
+        let err = parse(two, Syntax::Yaml).unwrap_err();
+        assert_eq!(position(&err), (2, 1));
+        assert!(err.to_string().starts_with("m.yaml:2:1: "), "{err}");
+    }
+
     #[test]
     fn duplicate_route_key_is_an_error() {
         let text =
