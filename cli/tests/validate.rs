@@ -238,9 +238,9 @@ fn a_source_name_security_lake_refuses_is_an_error_at_its_value() {
         + 1;
     let column = text.lines().nth(line - 1).unwrap().find("aws").unwrap() + 1;
     assert!(
-        out.contains(&format!(
+        out.contains(
             "error[OM029]: custom source name `aws network firewall` is not valid: 1 to 64 letters, digits, `-` or `_`"
-        )) && out.contains(&format!("nfw.yaml:{line}:{column}")),
+        ) && out.contains(&format!("nfw.yaml:{line}:{column}")),
         "{out}"
     );
 }
