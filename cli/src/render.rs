@@ -19,7 +19,15 @@ pub fn render(reports: &[FileReport], format: Format) -> String {
     match format {
         Format::Human => reports
             .iter()
-            .flat_map(|r| r.items.iter().map(move |i| human(r, i)))
+            .flat_map(|r| {
+                // Split once: looking each item's line up from the start would take
+                // time in proportion to items times the file's size.
+                let lines: Vec<(&str, bool)> = r.text.lines().map(|l| (l, l.is_ascii())).collect();
+                r.items
+                    .iter()
+                    .map(move |i| human(r, &lines, i))
+                    .collect::<Vec<_>>()
+            })
             .collect(),
         Format::Json => {
             let items: Vec<_> = reports
@@ -44,7 +52,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn human(report: &FileReport, item: &Located) -> String {
+fn human(report: &FileReport, lines: &[(&str, bool)], item: &Located) -> String {
     let d = &item.diagnostic;
     let mut out = format!(
         "{}[{}]: {}\n",
@@ -56,15 +64,16 @@ fn human(report: &FileReport, item: &Located) -> String {
     match item.position {
         Some(p) => {
             let _ = writeln!(out, "  --> {file}:{}:{}", p.line, p.column);
-            if let Some(line) = report.text.lines().nth(p.line - 1) {
+            if let Some(&(line, ascii)) = p.line.checked_sub(1).and_then(|i| lines.get(i)) {
                 let gutter = " ".repeat(p.line.to_string().len());
-                let width = token_width(line, p.column);
+                let (shown, column) = excerpt(line, ascii, p.column);
+                let width = token_width(&shown, column);
                 let _ = writeln!(out, "{gutter} |");
-                let _ = writeln!(out, "{} | {line}", p.line);
+                let _ = writeln!(out, "{} | {shown}", p.line);
                 let _ = writeln!(
                     out,
                     "{gutter} | {}{}",
-                    " ".repeat(p.column.saturating_sub(1)),
+                    " ".repeat(column.saturating_sub(1)),
                     "^".repeat(width)
                 );
             }
@@ -81,6 +90,44 @@ fn human(report: &FileReport, item: &Located) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Characters of a long line shown before the caret, and in all.
+const EXCERPT_BEFORE: usize = 40;
+const EXCERPT_WIDTH: usize = 120;
+
+/// The part of `line` shown for a caret at `column` (1-based, in characters), and the
+/// caret's column in it. A long line (a JSON mapping on one line) is cut to a window
+/// around the caret, marked with `…`: printing it whole for every problem would make the
+/// report grow with problems times the line's length. `ascii` lines are cut by byte
+/// offset, so finding the window does not walk the line from its start.
+fn excerpt(line: &str, ascii: bool, column: usize) -> (String, usize) {
+    if line.len() <= EXCERPT_WIDTH {
+        return (line.to_owned(), column);
+    }
+    let at = column.saturating_sub(1);
+    let start = at.saturating_sub(EXCERPT_BEFORE);
+    let (head, rest): (String, String) = if ascii {
+        let start = start.min(line.len());
+        let end = (start + EXCERPT_WIDTH).min(line.len());
+        (
+            line[start..end].to_owned(),
+            line[end..].chars().take(1).collect(),
+        )
+    } else {
+        let mut chars = line.chars().skip(start);
+        let head = chars.by_ref().take(EXCERPT_WIDTH).collect();
+        (head, chars.take(1).collect())
+    };
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.push_str(&head);
+    if !rest.is_empty() {
+        shown.push('…');
+    }
+    (shown, column - start + usize::from(start > 0))
 }
 
 /// The width of the key or scalar starting at `column` (1-based, in characters).
@@ -162,6 +209,25 @@ pub fn summary(reports: &[FileReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_to_a_window_around_the_caret() {
+        let short = r#"  "port": 70000,"#;
+        assert_eq!(excerpt(short, true, 3), (short.to_owned(), 3));
+        let long = format!(
+            "{}\"severity\": \"High\"{}",
+            "x".repeat(5000),
+            "y".repeat(5000)
+        );
+        for ascii in [true, false] {
+            let (shown, column) = excerpt(&long, ascii, 5001);
+            assert_eq!(shown.chars().count(), EXCERPT_WIDTH + 2);
+            assert!(shown.starts_with('…') && shown.ends_with('…'));
+            let caret: String = shown.chars().skip(column - 1).take(10).collect();
+            assert_eq!(caret, "\"severity\"");
+            assert_eq!(token_width(&shown, column), 10);
+        }
+    }
 
     #[test]
     fn carets_cover_the_key_or_scalar() {

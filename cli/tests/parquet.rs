@@ -186,3 +186,100 @@ fn schema_prints_arrow_and_glue_tables() {
     );
     insta::assert_snapshot!("sysmon_glue_tables", glue);
 }
+
+#[test]
+fn an_event_whose_time_no_event_day_can_hold_is_rejected_with_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("times.yaml");
+    std::fs::write(
+        &mapping,
+        "custom_source_events:
+  source_name: times
+  ocsf_mapping:
+    all:
+      schema: base_event
+      schema_mapping:
+        activity_id: 99
+        severity_id: 1
+        time: {timestamp: {field: $.t, format: epoch_ms}}
+",
+    )
+    .unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"t\": 1700000000000}\n{\"t\": 253402300800000}\n{\"t\": -62167219200001}\n",
+    )
+    .unwrap();
+    let rejects = dir.path().join("rejects.jsonl");
+    let out = dir.path().join("out");
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        mapping.to_str().unwrap(),
+        "--format",
+        "parquet",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+        "--rejects",
+        rejects.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reasons: Vec<(u64, &str)> = rejected
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{rejected:?}");
+    assert_eq!(reasons[0].0, 2);
+    assert!(
+        reasons[0]
+            .1
+            .contains("`time` is 253402300800000 (+10000-01-01")
+    );
+    assert_eq!(reasons[1].0, 3);
+    assert!(
+        reasons[1]
+            .1
+            .contains("`time` is -62167219200001 (-0001-12-31")
+    );
+    assert_eq!(
+        files_under(&out),
+        ["ext/times/region=us-east-1/accountId=123456789012/eventDay=20231114/in-00001.parquet"]
+    );
+}
+
+#[test]
+fn an_output_dir_that_is_a_file_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let (code, _, stderr) = ocsfmap(&[
+        "transform",
+        "-m",
+        "mappings/aws-network-firewall.yaml",
+        "--format",
+        "parquet",
+        "--output-dir",
+        file.to_str().unwrap(),
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+        "mappings/tests/aws-network-firewall/tls.input.jsonl",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: the output folder is", file.display())),
+        "{stderr}"
+    );
+}

@@ -175,3 +175,97 @@ fn test_command_reports_a_diff_and_bless_rewrites_on_purpose() {
         "{out}"
     );
 }
+
+/// Writes `text` to `name` in a new folder and validates it: exit code and stdout.
+fn validate_text(name: &str, text: &str, format: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    ocsfmap(&["validate", "--format", format, path.to_str().unwrap()])
+}
+
+#[test]
+fn errors_without_a_key_to_point_at_still_name_a_line_and_column() {
+    for (name, text, at) in [
+        // serde_json reports column 0 here.
+        ("empty.json", "", ":1:1"),
+        ("cut.json", "{\n  \"custom_source_events\": {\n", ":2:28"),
+        // No key to point at: the start of the document.
+        ("empty.yaml", "", ":1:1"),
+        // serde_yaml gives no position for a second document: where it starts.
+        (
+            "two.yaml",
+            "custom_source_events: {source_name: x, ocsf_mapping: {}}\n---\nfoo: 1\n",
+            ":2:1",
+        ),
+    ] {
+        let (code, out) = validate_text(name, text, "human");
+        assert_eq!(code, 1, "{name}: {out}");
+        let arrow = out.lines().nth(1).unwrap_or_default();
+        assert!(
+            arrow.starts_with("  --> ") && arrow.ends_with(&format!("{name}{at}")),
+            "{name}: {out}"
+        );
+        assert!(!out.contains(":0"), "{name}: {out}");
+        let (_, json) = validate_text(name, text, "json");
+        let items: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(
+            items
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["line"].as_u64().is_some_and(|l| l > 0)
+                    && i["column"].as_u64().is_some_and(|c| c > 0)),
+            "{name}: {json}"
+        );
+    }
+}
+
+#[test]
+fn a_source_name_security_lake_refuses_is_an_error_at_its_value() {
+    let text = std::fs::read_to_string(repo().join("mappings/aws-network-firewall.yaml"))
+        .unwrap()
+        .replace(
+            "source_name: aws-network-firewall",
+            "source_name: aws network firewall",
+        );
+    let (code, out) = validate_text("nfw.yaml", &text, "human");
+    assert_eq!(code, 1, "{out}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("source_name:"))
+        .unwrap()
+        + 1;
+    let column = text.lines().nth(line - 1).unwrap().find("aws").unwrap() + 1;
+    assert!(
+        out.contains(
+            "error[OM029]: custom source name `aws network firewall` is not valid: 1 to 64 letters, digits, `-` or `_`"
+        ) && out.contains(&format!("nfw.yaml:{line}:{column}")),
+        "{out}"
+    );
+}
+
+#[test]
+fn limits_are_reported_at_their_place() {
+    let deep = format!(
+        "custom_source_events:\n  source_name: x\n  a: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let (code, out) = validate_text("deep.yaml", &deep, "human");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("error[OM027]: nested deeper than 64 levels")
+            && out.contains("deep.yaml:3:"),
+        "{out}"
+    );
+    let costly = std::fs::read_to_string(repo().join("mappings/aws-network-firewall.yaml"))
+        .unwrap()
+        .replace("$.event.src_ip", "$..*..*");
+    let (code, out) = validate_text("costly.yaml", &costly, "human");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error[OM028]: `$..*..*` has more than one descendant segment"),
+        "{out}"
+    );
+}

@@ -65,6 +65,15 @@ pub enum Code {
     /// An `input` block that cannot describe the records (a two-character separator,
     /// a field named twice, wrapper keys for delimited text).
     InputFormat,
+    /// The mapping is past one of the documented limits (file size, number of routes,
+    /// nesting depth): see the README's "Limits".
+    Limit,
+    /// A `$.` path whose cost grows faster than the event it reads (two `..` segments,
+    /// a wildcard right after `..`, a non-singular root query inside a filter).
+    PathCost,
+    /// A source name or partition value (region, account id) that Amazon Security Lake
+    /// does not accept.
+    SecurityLakeName,
 }
 
 impl Code {
@@ -82,6 +91,8 @@ impl Code {
                 | Code::Contradiction
                 | Code::TimeFormat
                 | Code::UnknownClass
+                | Code::PathCost
+                | Code::SecurityLakeName
         )
     }
 
@@ -113,6 +124,9 @@ impl Code {
             Code::Constraint => "OM024",
             Code::SchemaViolation => "OM025",
             Code::InputFormat => "OM026",
+            Code::Limit => "OM027",
+            Code::PathCost => "OM028",
+            Code::SecurityLakeName => "OM029",
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatchReader;
 use arrow::datatypes::DataType;
 use arrow::json::LineDelimitedWriter;
+use ocsfmap_engine::mapping::lake::check_source_name;
 use ocsfmap_engine::output::parquet::{ParquetOptions, ParquetOutput, ParquetRows};
 use ocsfmap_engine::run::{self, Input, Outputs, RunOptions};
 use ocsfmap_engine::vectors;
@@ -283,10 +284,169 @@ fn naming_and_partition_values_are_checked() {
         ..base.clone()
     };
     assert!(ParquetOutput::new(&plan, bad_region).is_err());
-    assert!(
-        ocsfmap_engine::output::parquet::check_source_name("windows-sysmon-process_activity")
-            .is_ok()
+    // The one rule for source names, shared with `ocsfmap validate`.
+    assert!(check_source_name("windows-sysmon-process_activity").is_ok());
+    assert!(check_source_name("has space").is_err());
+    assert!(check_source_name(&"x".repeat(65)).is_err());
+}
+
+/// Runs `records` (JSON lines) through a one-class mapping whose `time` is read as epoch
+/// milliseconds, into Parquet under `out`; returns the files and what was set aside.
+fn run_times(records: &str, out: &Path) -> (Vec<PathBuf>, Vec<run::SetAside>) {
+    let yaml = "custom_source_events:
+  source_name: times
+  ocsf_mapping:
+    all:
+      schema: base_event
+      schema_mapping:
+        activity_id: 99
+        severity_id: 1
+        time: {timestamp: {field: $.t, format: epoch_ms}}
+        message: $.m
+";
+    let file = ocsfmap_engine::mapping::parse_str(
+        yaml,
+        ocsfmap_engine::mapping::Syntax::Yaml,
+        Path::new("times.yaml"),
+    )
+    .unwrap();
+    let plan = ocsfmap_engine::compile(&file).unwrap();
+    let options = ParquetOptions::new(out, "us-east-1", "123456789012", "t");
+    let mut parquet = ParquetOutput::new(&plan, options).unwrap();
+    let new_rows = parquet.new_rows();
+    let mut set_aside = Vec::new();
+    let mut push = |batch: &mut ParquetRows| parquet.append(batch);
+    run::run(
+        &plan,
+        vec![Input {
+            name: "times.jsonl".into(),
+            reader: Box::new(std::io::Cursor::new(records.to_owned())),
+        }],
+        RunOptions::default(),
+        &mut Outputs {
+            new_buffer: &new_rows,
+            events: &mut push,
+            set_aside: &mut |s| {
+                set_aside.push(s.clone());
+                Ok(())
+            },
+            progress: &mut |_, _| {},
+        },
+    )
+    .unwrap();
+    (parquet.finish().unwrap(), set_aside)
+}
+
+#[test]
+fn times_outside_years_0000_to_9999_are_rejected_never_filed_under_another_day() {
+    let dir = tempfile::tempdir().unwrap();
+    // 10000-01-01, the first millisecond past 9999; -0001-12-31; far past chrono's
+    // range; 0000-01-01 and 9999-12-31T23:59:59.999 (the edges that fit); a plain day.
+    let records = [
+        r#"{"t": 253402300800000, "m": "year 10000"}"#,
+        r#"{"t": -62167219200001, "m": "year -1"}"#,
+        r#"{"t": 9000000000000000000, "m": "beyond"}"#,
+        r#"{"t": -62167219200000, "m": "first day"}"#,
+        r#"{"t": 253402300799999, "m": "last day"}"#,
+        r#"{"t": 1700000000000, "m": "ordinary"}"#,
+    ]
+    .join("\n");
+    let (files, set_aside) = run_times(&records, dir.path());
+    let reasons: Vec<(u64, &str)> = set_aside
+        .iter()
+        .map(|s| (s.line, s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                1,
+                "`time` is 253402300800000 (+10000-01-01T00:00:00.000Z): outside the years 0000 to 9999 that an eventDay=YYYYMMDD partition can hold"
+            ),
+            (
+                2,
+                "`time` is -62167219200001 (-0001-12-31T23:59:59.999Z): outside the years 0000 to 9999 that an eventDay=YYYYMMDD partition can hold"
+            ),
+            (
+                3,
+                "`time` is 9000000000000000000: outside the years 0000 to 9999 that an eventDay=YYYYMMDD partition can hold"
+            ),
+        ]
     );
-    assert!(ocsfmap_engine::output::parquet::check_source_name("has space").is_err());
-    assert!(ocsfmap_engine::output::parquet::check_source_name(&"x".repeat(65)).is_err());
+    let days: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            "eventDay=00000101",
+            "eventDay=20231114",
+            "eventDay=99991231"
+        ]
+    );
+    let kept: usize = files.iter().map(|f| read_back(f).1.len()).sum();
+    assert_eq!(kept, 3);
+}
+
+#[test]
+fn an_output_folder_that_is_a_file_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let plan = vectors::compile_mapping(&repo().join("mappings/windows-sysmon.yaml")).unwrap();
+    for out in [file.clone(), file.join("below")] {
+        let options = ParquetOptions::new(&out, "us-east-1", "123456789012", "x");
+        let err = ParquetOutput::new(&plan, options)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{}: ", file.display())) && err.contains("not a folder"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_that_cannot_be_made_is_named_in_the_error() {
+    // /proc refuses new folders, even to root.
+    let out = Path::new("/proc/ocsfmap-no-such-folder");
+    let plan = vectors::compile_mapping(&repo().join("mappings/windows-sysmon.yaml")).unwrap();
+    let options = ParquetOptions::new(out, "us-east-1", "123456789012", "x");
+    let mut parquet = ParquetOutput::new(&plan, options).unwrap();
+    let new_rows = parquet.new_rows();
+    let mut push = |batch: &mut ParquetRows| parquet.append(batch);
+    let record = std::fs::read_to_string(
+        repo().join("mappings/tests/windows-sysmon/process-create.input.jsonl"),
+    )
+    .unwrap();
+    run::run(
+        &plan,
+        vec![Input {
+            name: "in".into(),
+            reader: Box::new(std::io::Cursor::new(record)),
+        }],
+        RunOptions::default(),
+        &mut Outputs {
+            new_buffer: &new_rows,
+            events: &mut push,
+            set_aside: &mut |_| Ok(()),
+            progress: &mut |_, _| {},
+        },
+    )
+    .unwrap();
+    let err = parquet.finish().unwrap_err().to_string();
+    assert!(
+        err.starts_with("cannot create the folder /proc/ocsfmap-no-such-folder: "),
+        "{err}"
+    );
 }

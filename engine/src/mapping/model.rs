@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::node::{KeyString, Node};
+use super::node::{KeySet, KeyString, Node};
 
 /// A whole mapping file.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -188,8 +188,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries: Vec<(String, T)> = Vec::new();
+                let mut seen = KeySet::default();
                 while let Some(KeyString(key)) = map.next_key()? {
-                    if entries.iter().any(|(k, _)| *k == key) {
+                    if !seen.insert(&key) {
                         return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
                     }
                     entries.push((key, map.next_value()?));

@@ -61,10 +61,14 @@ impl Node {
                     Node::Array(items) => items,
                     other => vec![other],
                 };
+                let mut present = KeySet::default();
+                for (k, _) in entries.iter() {
+                    present.insert(k);
+                }
                 for source in sources {
                     if let Node::Object(src) = source {
                         for (k, v) in src {
-                            if !entries.iter().any(|(existing, _)| *existing == k) {
+                            if present.insert(&k) {
                                 entries.push((k, v));
                             }
                         }
@@ -128,14 +132,30 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries: Vec<(String, Node)> = Vec::new();
+        let mut seen = KeySet::default();
         while let Some(key) = map.next_key::<KeyString>()? {
-            if entries.iter().any(|(k, _)| *k == key.0) {
+            if !seen.insert(&key.0) {
                 return Err(de::Error::custom(format_args!("duplicate key `{}`", key.0)));
             }
             let value = map.next_value()?;
             entries.push((key.0, value));
         }
         Ok(Node::Object(entries))
+    }
+}
+
+/// The keys of one object seen so far, to find a key written twice in time linear in
+/// the number of keys (objects such as `ocsf_mapping` can have tens of thousands).
+#[derive(Default)]
+pub(crate) struct KeySet(std::collections::HashSet<String>);
+
+impl KeySet {
+    /// Adds `key`; false when it was already there.
+    pub(crate) fn insert(&mut self, key: &str) -> bool {
+        if self.0.contains(key) {
+            return false;
+        }
+        self.0.insert(key.to_owned())
     }
 }
 

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+use jsonpath_rust::parser::model::{
+    Comparable, Filter, FilterAtom, FnArg, JpQuery, Segment as JpSegment, Selector, Test,
+    TestFunction,
+};
+
 /// One step of a simple path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
@@ -20,7 +25,7 @@ pub enum SourcePath {
     Query {
         text: String,
         prefix: Vec<Segment>,
-        query: std::sync::Arc<jsonpath_rust::parser::model::JpQuery>,
+        query: std::sync::Arc<JpQuery>,
     },
 }
 
@@ -29,10 +34,13 @@ pub fn is_path(s: &str) -> bool {
     s == "$" || s.starts_with("$.") || s.starts_with("$[")
 }
 
-/// A path that is neither a simple path nor a valid JSONPath.
+/// A path that is neither a simple path nor a valid JSONPath, or one whose cost would
+/// grow faster than the event it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathError {
     pub message: String,
+    /// The path is valid JSONPath but breaks the path-cost rules ([`check_cost`]).
+    pub too_costly: bool,
 }
 
 impl fmt::Display for PathError {
@@ -49,6 +57,11 @@ pub fn parse(text: &str) -> Result<SourcePath, PathError> {
     }
     let query = jsonpath_rust::parser::parse_json_path(text).map_err(|e| PathError {
         message: format!("invalid JSONPath `{text}`: {e}"),
+        too_costly: false,
+    })?;
+    check_cost(&query).map_err(|rule| PathError {
+        message: format!("`{text}` {rule}"),
+        too_costly: true,
     })?;
     Ok(SourcePath::Query {
         text: text.to_owned(),
@@ -57,11 +70,129 @@ pub fn parse(text: &str) -> Result<SourcePath, PathError> {
     })
 }
 
+/// The path-cost rules. A query is evaluated on every event, and these shapes make
+/// its time or its result grow faster than the event (the README's "Limits"):
+///
+/// - at most one descendant segment (`..`) in the whole path, filters included:
+///   `$..a..b` and `$..[?@..x]` visit every node once per node above it;
+/// - no wildcard right after `..` (`$..*`, `$..[*]`): it copies every value of the
+///   event once per level above it, and `$` (the whole event) or `unmapped_rest` say
+///   what is meant;
+/// - a query from the root (`$`) inside a filter must be a singular path (`$.a.b`,
+///   `$.list[0]`): anything else runs over the event once per candidate.
+///
+/// Returns the rule broken, phrased to follow the path in a message.
+pub fn check_cost(query: &JpQuery) -> Result<(), &'static str> {
+    let mut cost = Cost::default();
+    cost.segments(&query.segments);
+    if cost.descendants > 1 {
+        Err("has more than one descendant segment (`..`); at most one is allowed")
+    } else if cost.wildcard_after_descendant {
+        Err(
+            "selects every value of the event (a wildcard after `..`): write `$` for the whole event, or name the key after `..`",
+        )
+    } else if cost.root_query_in_filter {
+        Err(
+            "has a query from the root (`$`) inside a filter that is not a plain path; there it must name one value (`$.a.b`, `$.list[0]`)",
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// What a query does that the path-cost rules look at, anywhere in it (filters included).
+#[derive(Default)]
+struct Cost {
+    descendants: usize,
+    wildcard_after_descendant: bool,
+    root_query_in_filter: bool,
+}
+
+impl Cost {
+    fn segments(&mut self, segments: &[JpSegment]) {
+        for segment in segments {
+            match segment {
+                JpSegment::Descendant(inner) => {
+                    self.descendants += 1;
+                    self.wildcard_after_descendant |= match &**inner {
+                        JpSegment::Selector(s) => matches!(s, Selector::Wildcard),
+                        JpSegment::Selectors(s) => {
+                            s.iter().any(|s| matches!(s, Selector::Wildcard))
+                        }
+                        JpSegment::Descendant(_) => false,
+                    };
+                    self.segments(std::slice::from_ref(&**inner));
+                }
+                JpSegment::Selector(s) => self.selector(s),
+                JpSegment::Selectors(list) => list.iter().for_each(|s| self.selector(s)),
+            }
+        }
+    }
+
+    fn selector(&mut self, selector: &Selector) {
+        if let Selector::Filter(filter) = selector {
+            self.filter(filter);
+        }
+    }
+
+    fn filter(&mut self, filter: &Filter) {
+        match filter {
+            Filter::Or(items) | Filter::And(items) => items.iter().for_each(|f| self.filter(f)),
+            Filter::Atom(FilterAtom::Filter { expr, .. }) => self.filter(expr),
+            Filter::Atom(FilterAtom::Test { expr, .. }) => self.test(expr),
+            Filter::Atom(FilterAtom::Comparison(cmp)) => {
+                let (left, right) = cmp.vals();
+                for side in [left, right] {
+                    if let Comparable::Function(f) = side {
+                        self.function(f);
+                    }
+                }
+            }
+        }
+    }
+
+    fn test(&mut self, test: &Test) {
+        match test {
+            Test::RelQuery(segments) => self.segments(segments),
+            Test::AbsQuery(query) => {
+                // Run once per candidate of the filter: it must not depend on the
+                // event's size.
+                let singular = query.segments.iter().all(|s| {
+                    matches!(
+                        s,
+                        JpSegment::Selector(Selector::Name(_) | Selector::Index(_))
+                    )
+                });
+                self.root_query_in_filter |= !singular;
+                self.segments(&query.segments);
+            }
+            Test::Function(f) => self.function(f),
+        }
+    }
+
+    fn function(&mut self, function: &TestFunction) {
+        let args: Vec<&FnArg> = match function {
+            TestFunction::Custom(_, args) => args.iter().collect(),
+            TestFunction::Length(a) => vec![&**a],
+            TestFunction::Value(a) | TestFunction::Count(a) => vec![a],
+            TestFunction::Search(a, b) | TestFunction::Match(a, b) => vec![a, b],
+        };
+        for arg in args {
+            match arg {
+                FnArg::Test(t) => self.test(t),
+                FnArg::Filter(f) => self.filter(f),
+                FnArg::Literal(_) => {}
+            }
+        }
+    }
+}
+
 /// Reads simple segments for as long as it can. Returns them and whether the whole
 /// path was simple. Errors only on malformed simple syntax (an unclosed quote).
 fn parse_simple(text: &str) -> Result<(Vec<Segment>, bool), PathError> {
     let err = |m: &str| PathError {
         message: format!("invalid path `{text}`: {m}"),
+        too_costly: false,
     };
     let bytes = text.as_bytes();
     let mut segments = Vec::new();
@@ -174,6 +305,42 @@ mod tests {
                 SourcePath::Query { prefix: p, .. } => assert_eq!(p, prefix, "{text}"),
                 SourcePath::Simple(_) => panic!("{text} parsed as simple"),
             }
+        }
+    }
+
+    #[test]
+    fn costly_queries_are_refused_and_say_why() {
+        for (text, why) in [
+            ("$..*..*", "more than one descendant"),
+            ("$..a..b", "more than one descendant"),
+            ("$..a[?@..b]", "more than one descendant"),
+            ("$.a[?count(@..x) > 1]..y", "more than one descendant"),
+            ("$..*", "wildcard after `..`"),
+            ("$.a..[*]", "wildcard after `..`"),
+            ("$..['a',*]", "wildcard after `..`"),
+            ("$.a[?$.b[*]]", "query from the root"),
+            ("$.a[?$..b]", "query from the root"),
+            ("$.a[?$.b[?@.c]]", "query from the root"),
+            ("$.a[?length($.b.*) > 0]", "query from the root"),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(err.too_costly, "{text}");
+            assert!(
+                err.message.contains(text) && err.message.contains(why),
+                "{text}: {err}"
+            );
+        }
+        for text in [
+            "$..name",
+            "$.a..b",
+            "$..[0]",
+            "$..a[*].b",
+            "$.events[*].name",
+            "$.a[?@.x == $.b.c]",
+            "$.a[?@..x]",
+            "$.*.*.*",
+        ] {
+            assert!(parse(text).is_ok(), "{text}");
         }
     }
 

@@ -9,11 +9,12 @@ use super::time::TimeFormat;
 use super::trie::{NodeId, ROOT, Trie};
 use super::value::{Src, Typed};
 use super::{
-    Consumed, Derived, DropCond, EnumTable, Expr, Field, Leaf, OutNode, PathRef, Plan, Route,
-    Router, TemplatePart,
+    Consumed, ConsumedMarks, Derived, DropCond, EnumTable, Expr, FastMap, Field, Leaf, OutNode,
+    PathRef, Plan, Route, Router, TemplatePart,
 };
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
 use crate::input::{Delimited, Format, Header};
+use crate::mapping::limits::MAX_ROUTES;
 use crate::mapping::model::{HeaderSpec, InputSpec, MappingFile, RouteSpec, SourceEvents};
 use crate::mapping::node::Node;
 use crate::mapping::path::{self, Segment, SourcePath};
@@ -75,7 +76,8 @@ pub fn compile(file: &MappingFile) -> Result<Plan, CompileError> {
 
 /// Compiles as far as the mapping allows and returns every diagnostic, errors
 /// included, with the plan built from everything that did compile (`None` only for
-/// an unsupported OCSF version). For validation: checks go on after errors.
+/// an unsupported OCSF version or more routes than [`MAX_ROUTES`]). For validation:
+/// checks go on after errors.
 pub fn compile_all(file: &MappingFile) -> (Option<Plan>, Vec<Diagnostic>) {
     let src = &file.custom_source_events;
     let version = src
@@ -95,6 +97,19 @@ pub fn compile_all(file: &MappingFile) -> (Option<Plan>, Vec<Diagnostic>) {
         };
         return (None, vec![unknown]);
     };
+    let routes = src.ocsf_mapping.0.len();
+    if routes > MAX_ROUTES {
+        let limit = Diagnostic {
+            code: Code::Limit,
+            severity: Severity::Error,
+            message: format!(
+                "{routes} routes; a mapping may have at most {MAX_ROUTES} (the limit for mapping files)"
+            ),
+            pointer: "/custom_source_events/ocsf_mapping".into(),
+            help: Some("split the source into several mappings".into()),
+        };
+        return (None, vec![limit]);
+    }
     let mut c = Compiler {
         schema: &schema,
         trie: Trie::default(),
@@ -130,6 +145,24 @@ impl<'s> Compiler<'s> {
         });
     }
 
+    fn path_error(&mut self, ptr: &str, e: path::PathError) {
+        if e.too_costly {
+            self.error(
+                Code::PathCost,
+                ptr,
+                e.message,
+                Some("see \"Limits\" in the README for the path-cost rules".into()),
+            );
+        } else {
+            self.error(
+                Code::PathSyntax,
+                ptr,
+                e.message,
+                Some("paths look like `$.a.b`, `$.list[0]` or `$['key.with.dots']`".into()),
+            );
+        }
+    }
+
     fn source(&mut self, src: &SourceEvents, version: &str, schema: &Arc<Schema>) -> Plan {
         let root = "/custom_source_events";
         if let Some(ts) = &src.timestamp {
@@ -153,12 +186,7 @@ impl<'s> Compiler<'s> {
                     format!("the timestamp field `{}` must be a simple path", ts.field),
                     None,
                 ),
-                Err(e) => self.error(
-                    Code::PathSyntax,
-                    &format!("{root}/timestamp/field"),
-                    e.message,
-                    None,
-                ),
+                Err(e) => self.path_error(&format!("{root}/timestamp/field"), e),
             }
         }
         for (i, field) in src.input.key_value_fields.iter().enumerate() {
@@ -176,7 +204,7 @@ impl<'s> Compiler<'s> {
                         None,
                     );
                 }
-                Err(e) => self.error(Code::PathSyntax, &ptr, e.message, None),
+                Err(e) => self.path_error(&ptr, e),
             }
         }
         let drops = src
@@ -216,18 +244,7 @@ impl<'s> Compiler<'s> {
         // Consumption marks need the final trie, so they are computed last.
         let parents = self.trie.parents();
         for (route, reads) in routes.iter_mut().zip(route_reads) {
-            let mut consumed = vec![Consumed::No; self.trie.len()];
-            for node in reads {
-                consumed[node as usize] = Consumed::Whole;
-                let mut n = node;
-                while n != ROOT {
-                    n = parents[n as usize];
-                    if consumed[n as usize] == Consumed::No {
-                        consumed[n as usize] = Consumed::Partly;
-                    }
-                }
-            }
-            route.consumed = consumed;
+            route.consumed = consumed_marks(&parents, reads);
         }
         let input = self.input_format(&src.input, root);
         Plan {
@@ -303,6 +320,7 @@ impl<'s> Compiler<'s> {
             );
         }
         if let Some(fields) = &spec.fields {
+            let mut seen = std::collections::HashSet::new();
             for (i, name) in fields.iter().enumerate() {
                 if name.is_empty() {
                     self.error(
@@ -311,7 +329,7 @@ impl<'s> Compiler<'s> {
                         "a field name is empty".to_owned(),
                         None,
                     );
-                } else if fields[..i].contains(name) {
+                } else if !seen.insert(name.as_str()) {
                     self.error(
                         Code::InputFormat,
                         &format!("{ptr}/fields/{i}"),
@@ -349,7 +367,10 @@ impl<'s> Compiler<'s> {
         let default = src.default_route.as_deref().and_then(|key| {
             let found = index_of(key);
             if found.is_none() {
-                let known: Vec<&str> = routes.iter().map(|r| r.key.as_str()).collect();
+                let mut known: Vec<&str> = routes.iter().take(20).map(|r| r.key.as_str()).collect();
+                if routes.len() > known.len() {
+                    known.push("...");
+                }
                 self.error(
                     Code::UnknownRoute,
                     &format!("{root}/default_route"),
@@ -405,7 +426,7 @@ impl<'s> Compiler<'s> {
             key: key.to_owned(),
             class_uid: None,
             fields: None,
-            consumed: Vec::new(),
+            consumed: ConsumedMarks::Dense(Vec::new()),
             memory: 0,
         };
         if spec.drop {
@@ -1075,12 +1096,7 @@ impl<'s> Compiler<'s> {
                 Some(PathRef::Query(query))
             }
             Err(e) => {
-                self.error(
-                    Code::PathSyntax,
-                    ptr,
-                    e.message,
-                    Some("paths look like `$.a.b`, `$.list[0]` or `$['key.with.dots']`".into()),
-                );
+                self.path_error(ptr, e);
                 None
             }
         }
@@ -1125,6 +1141,29 @@ impl<'s> Compiler<'s> {
             i += 1;
         }
     }
+}
+
+/// What a route reads of each trie node, from the nodes it reads whole. Each ancestor
+/// is marked once: the walk up stops at a node already marked, whose ancestors are.
+fn consumed_marks(parents: &[NodeId], reads: Vec<NodeId>) -> ConsumedMarks {
+    let mut marks: FastMap<NodeId, Consumed> = FastMap::default();
+    for node in reads {
+        marks.insert(node, Consumed::Whole);
+    }
+    let whole: Vec<NodeId> = marks.keys().copied().collect();
+    for node in whole {
+        let mut n = node;
+        while n != ROOT {
+            n = parents[n as usize];
+            match marks.entry(n) {
+                std::collections::hash_map::Entry::Occupied(_) => break,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(Consumed::Partly);
+                }
+            }
+        }
+    }
+    ConsumedMarks::new(parents.len(), marks.into_iter().collect())
 }
 
 /// What a literal must fit: its coercion target, the attribute (for messages) and the

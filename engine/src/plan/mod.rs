@@ -54,6 +54,13 @@ impl Plan {
     /// The dotted attribute paths a route can produce (derived ones included, the
     /// contents of `unmapped` left out); `None` for an unknown or dropping route.
     pub fn outline(&self, route: &str) -> Option<Vec<String>> {
+        let index = self.routes.iter().position(|r| r.key == route)?;
+        self.outline_at(index)
+    }
+
+    /// [`Plan::outline`] of the route at `index`, in `ocsf_mapping`'s order (every entry
+    /// of `ocsf_mapping` is a route, in file order).
+    pub fn outline_at(&self, index: usize) -> Option<Vec<String>> {
         fn walk(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
             for f in fields {
                 if f.name.is_empty() {
@@ -68,12 +75,7 @@ impl Plan {
                 out.push(path);
             }
         }
-        let fields = self
-            .routes
-            .iter()
-            .find(|r| r.key == route)?
-            .fields
-            .as_ref()?;
+        let fields = self.routes.get(index)?.fields.as_ref()?;
         let mut out = Vec::new();
         walk(fields, "", &mut out);
         Some(out)
@@ -128,7 +130,7 @@ struct Route {
     /// `None` for a route that drops its events on purpose.
     fields: Option<Vec<Field>>,
     /// Per trie node: how much of it this route reads (for the `unmapped` catch-all).
-    consumed: Vec<Consumed>,
+    consumed: ConsumedMarks,
     /// Number of remembered integer values the derived fields need.
     memory: usize,
 }
@@ -140,6 +142,48 @@ enum Consumed {
     Partly,
     /// Read as a whole.
     Whole,
+}
+
+/// How much of each trie node a route reads. Dense (one byte per node of the trie)
+/// when the route reads a fair share of the trie, as routes of ordinary mappings do;
+/// else only the nodes it reads, so that many routes over a large trie cost memory in
+/// proportion to what they read, not to routes times nodes.
+#[derive(Debug)]
+enum ConsumedMarks {
+    Dense(Vec<Consumed>),
+    Sparse(FastMap<NodeId, Consumed>),
+}
+
+impl ConsumedMarks {
+    /// A dense vector is used while it is at most this many times the marked nodes.
+    const DENSE_RATIO: usize = 64;
+
+    fn new(trie_len: usize, marks: Vec<(NodeId, Consumed)>) -> Self {
+        if trie_len <= (marks.len() + 1) * Self::DENSE_RATIO {
+            let mut dense = vec![Consumed::No; trie_len];
+            for (node, mark) in marks {
+                dense[node as usize] = mark;
+            }
+            ConsumedMarks::Dense(dense)
+        } else {
+            ConsumedMarks::Sparse(marks.into_iter().collect())
+        }
+    }
+}
+
+impl std::ops::Index<usize> for ConsumedMarks {
+    type Output = Consumed;
+
+    #[inline]
+    fn index(&self, node: usize) -> &Consumed {
+        match self {
+            ConsumedMarks::Dense(marks) => &marks[node],
+            ConsumedMarks::Sparse(marks) => u32::try_from(node)
+                .ok()
+                .and_then(|n| marks.get(&n))
+                .unwrap_or(&Consumed::No),
+        }
+    }
 }
 
 /// An output key and what produces its value.

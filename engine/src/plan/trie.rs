@@ -1,6 +1,7 @@
 //! The path trie: every simple path any route reads, merged into one tree, so an
 //! event is parsed only along paths the mapping uses.
 
+use super::FastMap;
 use crate::mapping::path::Segment;
 
 pub type NodeId = u32;
@@ -8,10 +9,19 @@ pub type NodeId = u32;
 /// The root node: the whole event.
 pub const ROOT: NodeId = 0;
 
+/// Children past this many are also found through a hash index: a scan is faster for
+/// the few children most nodes have, a hash for a node with thousands (a route per
+/// top-level field), which would make compiling and reading quadratic.
+const INDEXED_FROM: usize = 16;
+
 #[derive(Debug, Default, Clone)]
 pub struct TrieNode {
-    pub key_children: Vec<(Box<str>, NodeId)>,
-    pub index_children: Vec<(usize, NodeId)>,
+    key_children: Vec<(Box<str>, NodeId)>,
+    index_children: Vec<(usize, NodeId)>,
+    /// Key children by key, once there are [`INDEXED_FROM`] of them.
+    key_index: Option<Box<FastMap<Box<str>, NodeId>>>,
+    /// Index children by index, once there are [`INDEXED_FROM`] of them.
+    index_index: Option<Box<FastMap<usize, NodeId>>>,
     /// A path ends here: its value is read as a whole.
     pub read_whole: bool,
     /// The value is a string of `Key: Value` lines, parsed into an object.
@@ -21,6 +31,46 @@ pub struct TrieNode {
 impl TrieNode {
     pub fn has_children(&self) -> bool {
         !self.key_children.is_empty() || !self.index_children.is_empty()
+    }
+
+    #[inline]
+    fn key_child(&self, key: &str) -> Option<NodeId> {
+        if let Some(index) = &self.key_index {
+            return index.get(key).copied();
+        }
+        self.key_children
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, id)| *id)
+    }
+
+    #[inline]
+    fn index_child(&self, index: usize) -> Option<NodeId> {
+        if let Some(by_index) = &self.index_index {
+            return by_index.get(&index).copied();
+        }
+        self.index_children
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, id)| *id)
+    }
+
+    fn add_key_child(&mut self, key: &str, id: NodeId) {
+        self.key_children.push((key.into(), id));
+        if let Some(index) = &mut self.key_index {
+            index.insert(key.into(), id);
+        } else if self.key_children.len() >= INDEXED_FROM {
+            self.key_index = Some(Box::new(self.key_children.iter().cloned().collect()));
+        }
+    }
+
+    fn add_index_child(&mut self, i: usize, id: NodeId) {
+        self.index_children.push((i, id));
+        if let Some(index) = &mut self.index_index {
+            index.insert(i, id);
+        } else if self.index_children.len() >= INDEXED_FROM {
+            self.index_index = Some(Box::new(self.index_children.iter().copied().collect()));
+        }
     }
 }
 
@@ -53,8 +103,8 @@ impl Trie {
                 self.nodes.push(TrieNode::default());
                 let parent = &mut self.nodes[node as usize];
                 match seg {
-                    Segment::Key(k) => parent.key_children.push((k.as_str().into(), id)),
-                    Segment::Index(i) => parent.index_children.push((*i, id)),
+                    Segment::Key(k) => parent.add_key_child(k, id),
+                    Segment::Index(i) => parent.add_index_child(*i, id),
                 }
                 id
             };
@@ -64,20 +114,12 @@ impl Trie {
 
     #[inline]
     pub fn child_key(&self, node: NodeId, key: &str) -> Option<NodeId> {
-        self.nodes[node as usize]
-            .key_children
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, id)| *id)
+        self.nodes[node as usize].key_child(key)
     }
 
     #[inline]
     pub fn child_index(&self, node: NodeId, index: usize) -> Option<NodeId> {
-        self.nodes[node as usize]
-            .index_children
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map(|(_, id)| *id)
+        self.nodes[node as usize].index_child(index)
     }
 
     pub fn node(&self, id: NodeId) -> &TrieNode {
@@ -100,5 +142,41 @@ impl Trie {
             }
         }
         parents
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> Segment {
+        Segment::Key(k.into())
+    }
+
+    #[test]
+    fn children_are_found_before_and_after_the_hash_index_takes_over() {
+        let mut trie = Trie::default();
+        let n = INDEXED_FROM * 4;
+        let ids: Vec<NodeId> = (0..n)
+            .map(|i| trie.insert(&[key(&format!("k{i}")), Segment::Index(i)]))
+            .collect();
+        let list = trie.insert(&[key("list")]);
+        let items: Vec<NodeId> = (0..n)
+            .map(|i| trie.insert(&[key("list"), Segment::Index(i)]))
+            .collect();
+        for i in 0..n {
+            let parent = trie.child_key(ROOT, &format!("k{i}")).unwrap();
+            assert_eq!(trie.child_index(parent, i), Some(ids[i]));
+            assert_eq!(trie.child_index(list, i), Some(items[i]));
+            // Inserting again finds the same node.
+            assert_eq!(
+                trie.insert(&[key(&format!("k{i}")), Segment::Index(i)]),
+                ids[i]
+            );
+        }
+        assert_eq!(trie.child_key(ROOT, "absent"), None);
+        assert_eq!(trie.child_index(list, n), None);
+        let parents = trie.parents();
+        assert!(items.iter().all(|&c| parents[c as usize] == list));
     }
 }

@@ -38,10 +38,11 @@ pub enum Requirement {
     Optional,
 }
 
-/// An enumeration of integer ids and their captions.
+/// An enumeration of integer ids and their captions. Shared, not copied, by every
+/// derived caption a plan holds (one per enum attribute per route).
 #[derive(Debug, Clone, Default)]
 pub struct Enum {
-    captions: HashMap<i64, String>,
+    captions: std::sync::Arc<HashMap<i64, String>>,
 }
 
 impl Enum {
@@ -225,7 +226,8 @@ impl Schema {
                                 };
                                 k.parse().ok().map(|k| (k, caption))
                             })
-                            .collect(),
+                            .collect::<HashMap<_, _>>()
+                            .into(),
                     });
                     let (range, max_len) = type_facts(&a.ty);
                     let attr = Attribute {

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
+use crate::mapping::lake;
 use crate::mapping::model::{MappingFile, RouteSpec};
 use crate::mapping::node::Node;
 use crate::mapping::path::is_path;
@@ -14,7 +15,8 @@ use crate::schema::{AttrType, Attribute, Class, Requirement, Schema};
 pub fn check(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
     let schema = plan.schema();
     let src = &file.custom_source_events;
-    for (key, spec) in &src.ocsf_mapping.0 {
+    lake_names(file, plan, out);
+    for (index, (key, spec)) in src.ocsf_mapping.0.iter().enumerate() {
         let ptr = format!("/custom_source_events/ocsf_mapping/{}", pointer_token(key));
         let Some(class) = route_class(spec, schema) else {
             continue;
@@ -42,7 +44,7 @@ pub fn check(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
         let profiles = c.profiles(entries, class, &mptr);
         c.class_facts(entries, class, &mptr, &plan.ocsf_version);
         c.object(entries, &class.attributes, &mptr, "", profiles.as_ref());
-        if let Some(outline) = plan.outline(key) {
+        if let Some(outline) = plan.outline_at(index) {
             c.produced(class, &outline, &mptr, profiles.as_ref());
         }
     }
@@ -506,7 +508,12 @@ impl Checker<'_> {
         // Objects the mapping builds key by key must have their own required attributes.
         for path in outline {
             let prefix = format!("{path}.");
-            if !outline.iter().any(|p| p.starts_with(&prefix)) {
+            // The first path at or after the prefix in order is the one that could start with it.
+            let built = have
+                .range(prefix.as_str()..)
+                .next()
+                .is_some_and(|p| p.starts_with(&prefix));
+            if !built {
                 continue;
             }
             let Some(def) = object_at(self.schema, class, path) else {
@@ -572,12 +579,14 @@ fn unreachable_routes(file: &MappingFile, out: &mut Vec<Diagnostic>) {
     let Some(field) = &src.matched_field else {
         return;
     };
+    let routes: std::collections::HashSet<&str> =
+        src.ocsf_mapping.0.iter().map(|(k, _)| k.as_str()).collect();
     for (i, rule) in src.drop.iter().enumerate() {
         if &rule.field != field {
             continue;
         }
         for value in rule.any_of.iter().flatten().filter_map(as_text) {
-            if src.ocsf_mapping.0.iter().any(|(k, _)| *k == value) {
+            if routes.contains(value.as_str()) {
                 out.push(Diagnostic {
                     code: Code::UnreachableRoute,
                     severity: Severity::Warning,
@@ -586,6 +595,66 @@ fn unreachable_routes(file: &MappingFile, out: &mut Vec<Diagnostic>) {
                     help: Some("remove the route, or the value from the drop rule".into()),
                 });
             }
+        }
+    }
+}
+
+/// The names Security Lake would be given: the source name of each class the mapping
+/// writes (checked by the same rule the Parquet writer applies), and the partition
+/// values of `security_lake`. Errors, at the value.
+fn lake_names(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
+    let src = &file.custom_source_events;
+    let mut push = |pointer: &str, message: String, help: Option<String>| {
+        out.push(Diagnostic {
+            code: Code::SecurityLakeName,
+            severity: Severity::Error,
+            message,
+            pointer: pointer.to_owned(),
+            help,
+        });
+    };
+    let source_ptr = "/custom_source_events/source_name";
+    if let Err(e) = lake::check_source_name(&src.source_name) {
+        push(
+            source_ptr,
+            format!("{e} (Amazon Security Lake's rule for custom sources)"),
+            None,
+        );
+    } else {
+        let mut classes: Vec<i64> = plan.routes().filter_map(|(_, uid)| uid).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let several = classes.len() > 1;
+        for uid in classes {
+            let Some(class) = plan.schema().class_by_uid(uid) else {
+                continue;
+            };
+            let name = lake::class_source_name(&src.source_name, &class.name, several);
+            if let Err(e) = lake::check_source_name(&name) {
+                push(
+                    source_ptr,
+                    format!(
+                        "{e}: the mapping writes several classes, and Parquet output names each one's source `<source_name>-<class name>`"
+                    ),
+                    Some(format!(
+                        "shorten `source_name` to at most {} characters",
+                        64usize.saturating_sub(class.name.len() + 1)
+                    )),
+                );
+            }
+        }
+    }
+    if let Some(lake_spec) = &src.security_lake {
+        let base = "/custom_source_events/security_lake";
+        if let Some(region) = &lake_spec.region
+            && let Err(e) = lake::check_region(region)
+        {
+            push(&format!("{base}/region"), e.to_string(), None);
+        }
+        if let Some(account) = &lake_spec.account_id
+            && let Err(e) = lake::check_account_id(account)
+        {
+            push(&format!("{base}/account_id"), e.to_string(), None);
         }
     }
 }

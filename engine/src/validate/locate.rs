@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+
+use crate::mapping::limits::MAX_NESTING;
 use yaml_rust2::scanner::Marker;
 
 use crate::diagnostic::pointer_token;
@@ -29,15 +31,38 @@ pub struct SourceMap {
     pub duplicates: Vec<(String, Position, Position)>,
     /// A syntax error that stopped reading, with its position.
     pub syntax_error: Option<(Position, String)>,
+    /// The first collection nested deeper than [`MAX_NESTING`]: reading stopped there.
+    pub too_deep: Option<Position>,
 }
 
 impl SourceMap {
-    /// Reads `text` (YAML or JSON).
+    /// Reads `text` (YAML or JSON), event by event (no recursion, so no stack overflow
+    /// on deep nesting), and stops at the first collection past [`MAX_NESTING`] levels.
     pub fn read(text: &str) -> Self {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        if let Err(e) = parser.load(&mut builder, false) {
-            builder.map.syntax_error = Some((position(*e.marker()), e.info().to_owned()));
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd | Event::Nothing, _)) => break,
+                Ok((event, mark)) => {
+                    let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+                    if opens && builder.stack.len() >= MAX_NESTING {
+                        builder.map.too_deep = Some(position(mark));
+                        break;
+                    }
+                    builder.on_event(event, mark);
+                }
+                Err(e) => {
+                    let at = position(*e.marker());
+                    // yaml-rust2 refuses flow collections past 255 levels.
+                    if e.info().contains("recursion limit") {
+                        builder.map.too_deep = Some(at);
+                    } else {
+                        builder.map.syntax_error = Some((at, e.info().to_owned()));
+                    }
+                    break;
+                }
+            }
         }
         builder.map
     }
@@ -50,7 +75,11 @@ impl SourceMap {
             if let Some(spot) = self.spots.get(p) {
                 return spot.key.or(spot.value);
             }
-            let cut = p.rfind('/')?;
+            let Some(cut) = p.rfind('/') else {
+                // Not even the document is written (an empty file): its start.
+                return (!self.spots.is_empty() || self.syntax_error.is_none())
+                    .then_some(Position { line: 1, column: 1 });
+            };
             p = &p[..cut];
         }
     }
@@ -209,5 +238,33 @@ mod tests {
         let map = SourceMap::read("a: [1, 2\nb: 3\n");
         let (at, message) = map.syntax_error.unwrap();
         assert!(at.line >= 2 && !message.is_empty(), "{at:?} {message}");
+    }
+
+    #[test]
+    fn an_empty_document_is_located_at_its_start() {
+        assert_eq!(SourceMap::read("").locate(""), pos(1, 1));
+        assert_eq!(
+            SourceMap::read("# only a comment\n").locate("/a"),
+            pos(1, 1)
+        );
+    }
+
+    #[test]
+    fn reading_stops_at_the_first_collection_past_the_nesting_limit() {
+        // Block sequences, one level per `- `, on one line: no recursion, no overflow.
+        let deep = format!("a:\n  {}1\n", "- ".repeat(100_000));
+        let map = SourceMap::read(&deep);
+        // The document's mapping is level 1, `a`'s sequence level 2, ...
+        let at = map.too_deep.unwrap();
+        assert_eq!((at.line, at.column), (2, 3 + 2 * (MAX_NESTING - 1)));
+        let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(SourceMap::read(&flow).too_deep.is_some());
+        let fine = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_NESTING - 1),
+            "]".repeat(MAX_NESTING - 1)
+        );
+        let map = SourceMap::read(&fine);
+        assert_eq!((map.too_deep, map.syntax_error), (None, None));
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use locate::{Position, SourceMap};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::mapping::limits::{MAX_MAPPING_BYTES, MAX_NESTING};
 use crate::mapping::{LoadError, Syntax, parse_str};
 
 /// A diagnostic and where it is in its file.
@@ -43,22 +44,30 @@ impl FileReport {
 
 /// Validates one mapping file.
 pub fn validate_file(path: &Path) -> FileReport {
-    match std::fs::read_to_string(path) {
-        Ok(text) => validate_text(text, Syntax::from_path(path), path),
-        Err(e) => FileReport {
-            path: path.to_owned(),
-            text: String::new(),
-            items: vec![Located {
-                diagnostic: diag(
-                    Code::Syntax,
-                    String::new(),
-                    format!("cannot read the file: {e}"),
-                    None,
-                ),
-                position: None,
-            }],
-        },
+    let (code, message) = match crate::mapping::read_text(path) {
+        Ok(text) => return validate_text(text, Syntax::from_path(path), path),
+        Err(LoadError::Io { source, .. }) => {
+            (Code::Syntax, format!("cannot read the file: {source}"))
+        }
+        Err(e @ LoadError::TooLarge { .. }) => (Code::Limit, limit_message(&e, path)),
+        Err(e) => (Code::Syntax, e.to_string()),
+    };
+    // The place of these is the file itself.
+    FileReport {
+        path: path.to_owned(),
+        text: String::new(),
+        items: vec![Located {
+            diagnostic: diag(code, String::new(), message, None),
+            position: None,
+        }],
     }
+}
+
+/// A load error's message without the path in front (the report names the file).
+fn limit_message(e: &LoadError, path: &Path) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", path.display());
+    text.strip_prefix(&prefix).unwrap_or(&text).to_owned()
 }
 
 fn diag(code: Code, pointer: String, message: String, help: Option<String>) -> Diagnostic {
@@ -73,8 +82,40 @@ fn diag(code: Code, pointer: String, message: String, help: Option<String>) -> D
 
 /// Validates mapping text; `path` names it in the report.
 pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
-    let map = SourceMap::read(&text);
     let mut items = Vec::new();
+    if text.len() > MAX_MAPPING_BYTES {
+        let e = LoadError::TooLarge {
+            path: path.to_owned(),
+            bytes: text.len() as u64,
+        };
+        items.push(Located {
+            diagnostic: diag(Code::Limit, String::new(), limit_message(&e, path), None),
+            position: None,
+        });
+        return FileReport {
+            path: path.to_owned(),
+            text,
+            items,
+        };
+    }
+    let map = SourceMap::read(&text);
+    if let Some(at) = map.too_deep {
+        // Parsing further would cost time in proportion to the depth for every token.
+        items.push(Located {
+            diagnostic: diag(
+                Code::Limit,
+                String::new(),
+                format!("nested deeper than {MAX_NESTING} levels (the limit for mapping files)"),
+                Some("mapping files nest a few levels: look for unclosed brackets".into()),
+            ),
+            position: Some(at),
+        });
+        return FileReport {
+            path: path.to_owned(),
+            text,
+            items,
+        };
+    }
     for (pointer, at, first) in &map.duplicates {
         let key = pointer
             .rsplit('/')
@@ -129,13 +170,21 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
             if map.duplicates.is_empty() || !message.contains("duplicate") {
                 items.push(Located {
                     diagnostic: diag(Code::Syntax, String::new(), message, None),
-                    position: (line > 0).then_some(Position { line, column }),
+                    position: Some(Position { line, column }),
                 });
             }
         }
+        Err(e @ LoadError::TooDeep { line, column, .. }) => items.push(Located {
+            diagnostic: diag(Code::Limit, String::new(), limit_message(&e, path), None),
+            position: Some(Position { line, column }),
+        }),
+        Err(e @ LoadError::TooLarge { .. }) => items.push(Located {
+            diagnostic: diag(Code::Limit, String::new(), limit_message(&e, path), None),
+            position: None,
+        }),
         Err(e) => items.push(Located {
             diagnostic: diag(Code::Syntax, String::new(), e.to_string(), None),
-            position: None,
+            position: Some(Position { line: 1, column: 1 }),
         }),
         Ok(file) => {
             let (plan, found) = crate::plan::compile_all(&file);

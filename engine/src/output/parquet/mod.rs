@@ -25,6 +25,7 @@ use parquet::file::properties::WriterProperties;
 use self::columns::Column;
 use self::rows::ClassLayout;
 pub use self::rows::ParquetRows;
+use crate::mapping::lake::{self, LakeNameError};
 use crate::plan::Plan;
 
 /// Compression of Parquet pages.
@@ -82,63 +83,33 @@ impl ParquetOptions {
 /// A configuration that cannot produce a Security Lake layout.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
-    #[error("{what} `{value}` is not valid: {rule}")]
-    Invalid {
-        what: &'static str,
-        value: String,
-        rule: &'static str,
-    },
-}
-
-/// Security Lake custom source names: 1 to 64 letters, digits, `-` and `_`.
-pub fn check_source_name(name: &str) -> Result<(), LayoutError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(LayoutError::Invalid {
-            what: "custom source name",
-            value: name.to_owned(),
-            rule: "1 to 64 letters, digits, `-` or `_`",
-        })
-    }
+    #[error(transparent)]
+    Invalid(#[from] LakeNameError),
+    #[error("{path}: {reason}")]
+    OutputDir { path: PathBuf, reason: String },
 }
 
 fn check_layout(options: &ParquetOptions) -> Result<(), LayoutError> {
-    if options.account_id.len() != 12 || !options.account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(LayoutError::Invalid {
-            what: "account id",
-            value: options.account_id.clone(),
-            rule: "12 digits",
-        });
-    }
-    let region_ok = !options.region.is_empty()
-        && options
-            .region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && options.region.contains('-');
-    if !region_ok {
-        return Err(LayoutError::Invalid {
-            what: "region",
-            value: options.region.clone(),
-            rule: "an AWS region such as us-east-1",
-        });
-    }
+    lake::check_account_id(&options.account_id)?;
+    lake::check_region(&options.region)?;
     let prefix_ok = !options.file_prefix.is_empty()
         && options
             .file_prefix
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     if !prefix_ok {
-        return Err(LayoutError::Invalid {
+        return Err(LakeNameError {
             what: "file prefix",
             value: options.file_prefix.clone(),
             rule: "letters, digits, `-`, `_` or `.`",
+        }
+        .into());
+    }
+    // Found before any event is read: an output folder that is a file.
+    if let Some(file) = options.out_dir.ancestors().find(|p| p.is_file()) {
+        return Err(LayoutError::OutputDir {
+            path: file.to_owned(),
+            reason: "the output folder is (or is inside) a file, not a folder".into(),
         });
     }
     Ok(())
@@ -162,12 +133,8 @@ pub fn class_sources(plan: &Plan) -> Result<Vec<ClassSource>, LayoutError> {
         let Some(class) = plan.schema().class_by_uid(uid) else {
             continue;
         };
-        let source = if multi {
-            format!("{}-{}", plan.source_name, class.name)
-        } else {
-            plan.source_name.clone()
-        };
-        check_source_name(&source)?;
+        let source = lake::class_source_name(&plan.source_name, &class.name, multi);
+        lake::check_source_name(&source)?;
         let schema = Arc::new(schema::class_schema(plan.schema(), class, &fields));
         out.push(ClassSource {
             class_uid: uid,
@@ -296,15 +263,23 @@ impl ParquetOutput {
             take_record_batch(&batch, &UInt32Array::from(order.clone()))
                 .map_err(io::Error::other)?
         };
-        let day_of = |row: usize| event_day(times.value(order[row] as usize));
+        // Rows are sorted, so each day is one run; its name is formatted once.
+        let day_at = |row: usize| day_number(times.value(order[row] as usize));
         let mut start = 0;
         while start < sorted.num_rows() {
-            let day = day_of(start);
+            let day = day_at(start);
             let mut end = start + 1;
-            while end < sorted.num_rows() && day_of(end) == day {
+            while end < sorted.num_rows() && day_at(end) == day {
                 end += 1;
             }
-            let part = class.parts.entry(day.clone()).or_insert(0);
+            // Events outside the partition's years are refused before they are buffered.
+            let name = day_name(day).ok_or_else(|| {
+                io::Error::other(format!(
+                    "`time` {} is outside the years an eventDay partition can hold",
+                    times.value(order[start] as usize)
+                ))
+            })?;
+            let part = class.parts.entry(name.clone()).or_insert(0);
             *part += 1;
             let dir = self
                 .options
@@ -313,7 +288,7 @@ impl ParquetOutput {
                 .join(&class.source)
                 .join(format!("region={}", self.options.region))
                 .join(format!("accountId={}", self.options.account_id))
-                .join(format!("eventDay={day}"));
+                .join(format!("eventDay={name}"));
             let path = dir.join(format!("{}-{:05}.parquet", self.options.file_prefix, part));
             write_file(&path, &sorted.slice(start, end - start), &self.options)?;
             self.written.push(path);
@@ -323,15 +298,51 @@ impl ParquetOutput {
     }
 }
 
-/// `YYYYMMDD` (UTC) of epoch milliseconds.
-fn event_day(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| "19700101".to_owned(), |t| t.format("%Y%m%d").to_string())
+const MS_PER_DAY: i64 = 86_400_000;
+/// 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch milliseconds: the times whose
+/// UTC day fits `eventDay=YYYYMMDD`.
+pub const MIN_EVENT_TIME_MS: i64 = -719_528 * MS_PER_DAY;
+pub const END_EVENT_TIME_MS: i64 = 2_932_897 * MS_PER_DAY;
+
+/// Days since 1970-01-01 (UTC) of epoch milliseconds.
+fn day_number(ms: i64) -> i64 {
+    ms.div_euclid(MS_PER_DAY)
+}
+
+/// `YYYYMMDD` of a day number, when its year is 0000 to 9999.
+fn day_name(day: i64) -> Option<String> {
+    if !(MIN_EVENT_TIME_MS / MS_PER_DAY..END_EVENT_TIME_MS / MS_PER_DAY).contains(&day) {
+        return None;
+    }
+    // 719_163 days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+    let date = chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + 719_163).ok()?)?;
+    Some(date.format("%Y%m%d").to_string())
+}
+
+/// Whether a `time` (epoch milliseconds) has an `eventDay` partition: only years 0000
+/// to 9999 fit `YYYYMMDD`, and a time outside them is almost always a unit or parsing
+/// mistake, never to be filed under another day. The error names `time` and its value.
+pub fn check_event_time(ms: i64) -> Result<(), String> {
+    if (MIN_EVENT_TIME_MS..END_EVENT_TIME_MS).contains(&ms) {
+        return Ok(());
+    }
+    let readable = chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| format!(" ({})", t.format("%Y-%m-%dT%H:%M:%S%.3fZ")))
+        .unwrap_or_default();
+    Err(format!(
+        "`time` is {ms}{readable}: outside the years 0000 to 9999 that an eventDay=YYYYMMDD partition can hold"
+    ))
+}
+
+/// The `eventDay` partition (`YYYYMMDD`, UTC) of a `time` in epoch milliseconds.
+pub fn event_day(ms: i64) -> Result<String, String> {
+    check_event_time(ms)?;
+    day_name(day_number(ms)).ok_or_else(|| format!("`time` is {ms}: no calendar day"))
 }
 
 fn write_file(path: &Path, batch: &RecordBatch, options: &ParquetOptions) -> io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        create_dir(dir)?;
     }
     let compression = match options.codec {
         Codec::Zstd => Compression::ZSTD(ZstdLevel::default()),
@@ -346,10 +357,42 @@ fn write_file(path: &Path, batch: &RecordBatch, options: &ParquetOptions) -> io:
         .build();
     // Written beside and renamed, so a reader never sees half a file.
     let tmp = path.with_extension("parquet.tmp");
-    let file = File::create(&tmp)?;
-    let mut writer =
-        ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(io::Error::other)?;
-    writer.write(batch).map_err(io::Error::other)?;
-    writer.close().map_err(io::Error::other)?;
-    std::fs::rename(&tmp, path)
+    let file = File::create(&tmp).map_err(|e| at(&tmp, "cannot create", &e))?;
+    let write = |e: parquet::errors::ParquetError| at(&tmp, "cannot write", &io::Error::other(e));
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(write)?;
+    writer.write(batch).map_err(write)?;
+    writer.close().map_err(write)?;
+    std::fs::rename(&tmp, path).map_err(|e| at(path, "cannot rename the finished file to", &e))
+}
+
+/// Creates a partition folder; an error names the path that failed: the part of the
+/// path that exists but is not a folder, or else the folder that could not be made.
+fn create_dir(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        let not_a_folder = dir
+            .ancestors()
+            .find(|p| p.exists() && !p.is_dir() && !p.as_os_str().is_empty());
+        if let Some(file) = not_a_folder {
+            return io::Error::new(
+                e.kind(),
+                format!(
+                    "{}: is a file, not a folder (needed for {})",
+                    file.display(),
+                    dir.display()
+                ),
+            );
+        }
+        // The outermost folder that is missing is the one that could not be made.
+        let missing = dir
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .last()
+            .unwrap_or(dir);
+        at(missing, "cannot create the folder", &e)
+    })
+}
+
+/// An I/O error that names its path.
+fn at(path: &Path, what: &str, e: &io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
 }

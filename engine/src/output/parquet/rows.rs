@@ -322,16 +322,20 @@ impl EventBuffer for ParquetRows {
         let Some(layout) = self.layout.get(class) else {
             return Some("the event's class is not one the mapping's routes produce".into());
         };
-        let has_time = layout.time.is_some_and(|t| match &self.classes[class] {
-            Column::Struct { children, .. } => matches!(
-                &children[t],
-                Column::Int64(_, valid) if valid[row]
-            ),
-            _ => false,
+        let time = layout.time.and_then(|t| match &self.classes[class] {
+            Column::Struct { children, .. } => match &children[t] {
+                Column::Int64(values, valid) if valid[row] => Some(values[row]),
+                _ => None,
+            },
+            _ => None,
         });
-        (!has_time).then(|| {
-            "the event has no `time`, which Parquet output needs for its eventDay partition".into()
-        })
+        match time {
+            None => Some(
+                "the event has no `time`, which Parquet output needs for its eventDay partition"
+                    .into(),
+            ),
+            Some(ms) => super::check_event_time(ms).err(),
+        }
     }
 }
 
