@@ -152,7 +152,11 @@ fn coerce_scalar<'v>(scalar: Scalar<'v>, kind: &Kind) -> Option<Typed<'v>> {
             .map(Typed::Int),
         Kind::Long => to_i64(&scalar).map(Typed::Int),
         Kind::Float => match &scalar {
-            Scalar::Number(n) => n.parse().ok().map(Typed::Float),
+            Scalar::Number(n) => n
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Typed::Float),
             Scalar::Str(s) => s
                 .trim()
                 .parse::<f64>()
@@ -207,10 +211,20 @@ fn coerce_scalar<'v>(scalar: Scalar<'v>, kind: &Kind) -> Option<Typed<'v>> {
     }
 }
 
-/// An IPv4 or IPv6 address, optionally with an IPv6 zone (`fe80::1%eth0`).
+/// An IPv4 or IPv6 address; an IPv6 address may carry a zone (`fe80::1%eth0`) made
+/// of letters, digits, `.`, `_` and `-`. Anything else in an `ip_t` would reach the
+/// output as given, so it is not an address.
 pub fn is_ip(s: &str) -> bool {
-    let addr = s.split_once('%').map_or(s, |(a, _)| a);
-    addr.parse::<std::net::IpAddr>().is_ok()
+    match s.split_once('%') {
+        None => s.parse::<std::net::IpAddr>().is_ok(),
+        Some((addr, zone)) => {
+            !zone.is_empty()
+                && zone
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+                && addr.parse::<std::net::Ipv6Addr>().is_ok()
+        }
+    }
 }
 
 /// Integers from numbers (integral floats included), decimal strings and `0x` hex strings.
@@ -224,7 +238,10 @@ fn to_i64(scalar: &Scalar) -> Option<i64> {
         return Some(n);
     }
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        return i64::from_str_radix(hex, 16).ok();
+        // `from_str_radix` would also take a sign after the prefix (`0x-1`).
+        return (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| i64::from_str_radix(hex, 16).ok())
+            .flatten();
     }
     let f: f64 = text.parse().ok()?;
     (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
@@ -318,6 +335,10 @@ mod tests {
         let err = run(&json!("abc"), Kind::Int, false).unwrap_err();
         assert_eq!(err, "cannot convert \"abc\" to integer_t");
         assert!(run(&json!(true), Kind::Int, false).is_err());
+        // Hex is `0x` and hex digits only: no sign, no space after the prefix.
+        for bad in ["0x-1", "0x+1", "0x", "0x 1", "0xg"] {
+            assert!(run(&json!(bad), Kind::Long, false).is_err(), "{bad}");
+        }
         assert!(run(&json!(1.5), Kind::Long, false).is_err());
     }
 
@@ -341,6 +362,17 @@ mod tests {
             ok(&json!("fe80::1%eth0"), Kind::Ip),
             Typed::Str("fe80::1%eth0".into())
         );
+        // A zone is for IPv6 only, and made of letters, digits, `.`, `_` and `-`.
+        for bad in [
+            "1.2.3.4%<script>",
+            "1.2.3.4%eth0",
+            "fe80::1%",
+            "fe80::1%a/b",
+            "fe80::1%eth0%1",
+        ] {
+            assert!(run(&json!(bad), Kind::Ip, false).is_err(), "{bad}");
+        }
+        assert!(is_ip("fe80::1%en0.v-1_x"));
         let err = run(&json!("cloudtrail.amazonaws.com"), Kind::Ip, false).unwrap_err();
         assert_eq!(err, r#"cannot convert "cloudtrail.amazonaws.com" to ip_t"#);
     }

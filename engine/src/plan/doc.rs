@@ -11,10 +11,17 @@ use serde_json::value::RawValue;
 use super::trie::{NodeId, ROOT, Trie};
 use super::value::Src;
 
+mod refuse;
+mod repeated;
+
+pub use refuse::Refusal;
+
 /// A value inside a parsed event.
 #[derive(Debug, Clone)]
 pub enum Val<'a> {
     Raw(&'a RawValue),
+    /// Raw text rewritten because an object in it repeats a key (the last one wins).
+    Owned(Box<RawValue>),
     /// Decoded text (values of a `Key: Value` field).
     Text(Cow<'a, str>),
     /// A scalar met while descending (the mapping expected an object here).
@@ -44,32 +51,95 @@ pub struct Doc<'a> {
     slots: Vec<Option<Val<'a>>>,
     pub objects: Vec<Vec<Entry<'a>>>,
     pub arrays: Vec<Vec<(Option<NodeId>, Val<'a>)>>,
-    full: std::cell::OnceCell<Option<Value>>,
+    full: std::cell::OnceCell<Result<Value, String>>,
+    /// A refused value met in raw text, at a byte offset of the input.
+    refused: Option<refuse::Found>,
+    /// Whether the input holds a backslash: without one, no string holds an escape.
+    escapes: bool,
+}
+
+/// Why an event could not be parsed.
+#[derive(Debug)]
+pub enum ParseError {
+    /// Not JSON, or not an object.
+    Json(serde_json::Error),
+    /// JSON that holds a value serde_json would not read (see [`refuse`]).
+    Refused(Refusal),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Json(e) => write!(f, "invalid JSON: {e}"),
+            ParseError::Refused(r) => write!(f, "refused value: {r}"),
+        }
+    }
 }
 
 impl<'a> Doc<'a> {
-    /// Parses `input` along `trie`. The top level must be a JSON object.
-    pub fn parse(input: &'a str, trie: &Trie) -> Result<Self, serde_json::Error> {
+    /// Parses `input` along `trie`. The top level must be a JSON object, and nothing in
+    /// it, read or not, may be a value serde_json would refuse to read as a `Value`:
+    /// so raw text kept from the event is always valid for strict readers, and a
+    /// JSONPath query sees the same event as the simple paths.
+    pub fn parse(input: &'a str, trie: &Trie) -> Result<Self, ParseError> {
         let mut doc = Doc {
             input,
             slots: vec![None; trie.len()],
             objects: Vec::new(),
             arrays: Vec::new(),
             full: std::cell::OnceCell::new(),
+            refused: None,
+            escapes: memchr::memchr(b'\\', input.as_bytes()).is_some(),
         };
         let mut de = serde_json::Deserializer::from_str(input);
-        let root = NodeSeed {
+        let parsed = NodeSeed {
             trie,
             node: ROOT,
+            depth: 0,
             doc: &mut doc,
         }
-        .deserialize(&mut de)?;
-        de.end()?;
+        .deserialize(&mut de)
+        .and_then(|root| de.end().map(|()| root));
+        let root = match parsed {
+            Ok(root) => root,
+            Err(e) => return Err(doc.parse_error(e)),
+        };
         if !matches!(root, Val::Object(_)) {
-            return Err(de::Error::custom("an event must be a JSON object"));
+            return Err(ParseError::Json(de::Error::custom(
+                "an event must be a JSON object",
+            )));
         }
         doc.slots[ROOT as usize] = Some(root);
         Ok(doc)
+    }
+
+    /// The error to report for a failed parse: a refused value when one caused it
+    /// (met in raw text, or by serde_json in a value it read), else the JSON error.
+    fn parse_error(&mut self, e: serde_json::Error) -> ParseError {
+        if let Some(found) = self.refused.take() {
+            return ParseError::Refused(refuse::refusal(self.input, found));
+        }
+        if e.is_syntax() {
+            // serde_json stops at the first lone surrogate or out-of-range number of
+            // the values it reads; find it again to name its place.
+            let stop = offset_of(self.input, e.line(), e.column());
+            if let Some(refusal) = refuse::first_in_record(self.input, stop) {
+                return ParseError::Refused(refusal);
+            }
+        }
+        ParseError::Json(e)
+    }
+
+    /// Forgets the values read below `node` (a repeated key: the last one wins).
+    fn clear(&mut self, trie: &Trie, node: NodeId) {
+        self.slots[node as usize] = None;
+        let n = trie.node(node);
+        for &(_, child) in &n.key_children {
+            self.clear(trie, child);
+        }
+        for &(_, child) in &n.index_children {
+            self.clear(trie, child);
+        }
     }
 
     /// The value at a trie node, if the event has one there.
@@ -89,10 +159,12 @@ impl<'a> Doc<'a> {
     /// The value at a trie node, as a source value. The root reads as the whole input.
     pub fn src(&self, node: NodeId) -> Option<Src<'_>> {
         if node == ROOT {
-            return self.full_value().map(Src::Value);
+            // A failure is reported by the evaluator (see `Evaluator::read`).
+            return self.full_value().ok().map(Src::Value);
         }
         match self.slot(node)? {
             Val::Raw(r) => Some(Src::Raw(r)),
+            Val::Owned(r) => Some(Src::Raw(r)),
             Val::Text(t) => Some(Src::Text(t)),
             Val::Scalar(v) => Some(Src::Value(v)),
             // Nodes read as a whole keep their raw text (see `child_value`), so a parsed
@@ -102,16 +174,21 @@ impl<'a> Doc<'a> {
     }
 
     /// The whole event as a `serde_json::Value`, parsed on first use (JSONPath queries).
-    pub fn full_value(&self) -> Option<&Value> {
+    /// `parse` refused what serde_json cannot read, so this fails only if the two
+    /// disagree; the error then reaches the caller instead of an empty result.
+    pub fn full_value(&self) -> Result<&Value, &str> {
         self.full
-            .get_or_init(|| serde_json::from_str(self.input).ok())
+            .get_or_init(|| serde_json::from_str(self.input).map_err(|e| e.to_string()))
             .as_ref()
+            .map_err(String::as_str)
     }
 
     /// Converts a parsed value back to a `serde_json::Value`.
     pub fn to_value(&self, val: &Val<'a>) -> Value {
         match val {
+            // Raw text passed `refuse::check_raw`, so serde_json reads it.
             Val::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+            Val::Owned(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
             Val::Text(t) => Value::from(t.as_ref()),
             Val::Scalar(v) => v.clone(),
             Val::Object(i) => Value::Object(
@@ -129,6 +206,18 @@ impl<'a> Doc<'a> {
             ),
         }
     }
+}
+
+/// The byte offset of a 1-based line and column that serde_json reports.
+fn offset_of(input: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', input.as_bytes())
+            .nth(line - 2)
+            .map_or(input.len(), |i| i + 1)
+    };
+    start + column
 }
 
 /// Parses `Key: Value` lines into entries; lines without `: ` continue the previous value.
@@ -169,6 +258,8 @@ fn split_key_value(line: &str) -> Option<(&str, &str)> {
 struct NodeSeed<'t, 'd, 'a> {
     trie: &'t Trie,
     node: NodeId,
+    /// How many objects and arrays enclose the value.
+    depth: usize,
     doc: &'d mut Doc<'a>,
 }
 
@@ -201,6 +292,40 @@ fn mode(trie: &Trie, node: NodeId) -> Mode {
 }
 
 impl<'a> NodeSeed<'_, '_, 'a> {
+    /// Checks a child value kept as raw text (see [`refuse`]): serde_json skipped it
+    /// without checking its numbers, escapes or depth.
+    #[inline]
+    fn check<E: de::Error>(&mut self, raw: &'a RawValue) -> Result<Val<'a>, E> {
+        match refuse::check_raw(raw.get(), self.depth + 1, self.doc.escapes) {
+            Ok(false) => Ok(Val::Raw(raw)),
+            other => self.check_rare(raw, other),
+        }
+    }
+
+    /// A raw value that is refused, or in which an object may repeat a key: such text
+    /// is rewritten so that the last one wins.
+    #[cold]
+    #[inline(never)]
+    fn check_rare<E: de::Error>(
+        &mut self,
+        raw: &'a RawValue,
+        checked: Result<bool, Box<refuse::Found>>,
+    ) -> Result<Val<'a>, E> {
+        match checked {
+            Ok(_) => match repeated::dedupe(raw.get()).map_err(E::custom)? {
+                None => Ok(Val::Raw(raw)),
+                Some(text) => RawValue::from_string(text)
+                    .map(Val::Owned)
+                    .map_err(E::custom),
+            },
+            Err(mut found) => {
+                found.offset += raw.get().as_ptr().addr() - self.doc.input.as_ptr().addr();
+                self.doc.refused = Some(*found);
+                Err(E::custom("refused value"))
+            }
+        }
+    }
+
     /// Records the value at `child` (read raw) and returns what its container keeps.
     fn raw_child<E: de::Error>(
         &mut self,
@@ -208,19 +333,21 @@ impl<'a> NodeSeed<'_, '_, 'a> {
         mode: Mode,
         raw: &'a RawValue,
     ) -> Result<Val<'a>, E> {
-        self.doc.slots[child as usize] = Some(Val::Raw(raw));
+        let val = self.check(raw)?;
+        self.doc.slots[child as usize] = Some(val);
         match mode {
             Mode::Both => {
                 let mut de = serde_json::Deserializer::from_str(raw.get());
                 NodeSeed {
                     trie: self.trie,
                     node: child,
+                    depth: self.depth + 1,
                     doc: &mut *self.doc,
                 }
                 .deserialize(&mut de)
                 .map_err(E::custom)
             }
-            Mode::Raw | Mode::Descend => Ok(Val::Raw(raw)),
+            Mode::Raw | Mode::Descend => Ok(Val::Slot(child)),
         }
     }
 
@@ -229,22 +356,30 @@ impl<'a> NodeSeed<'_, '_, 'a> {
         if !self.trie.node(self.node).key_values {
             return Val::Text(Cow::Owned(text.to_owned()));
         }
-        let entries = parse_key_values(text)
-            .into_iter()
-            .map(|(k, v)| {
-                let node = self.trie.child_key(self.node, &k);
-                let mut val = Val::Text(Cow::Owned(v));
-                if let Some(n) = node {
-                    self.doc.slots[n as usize] = Some(val);
-                    val = Val::Slot(n);
-                }
-                Entry {
-                    key: Cow::Owned(k),
-                    node,
-                    val,
-                }
-            })
-            .collect();
+        let pairs = parse_key_values(text);
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(pairs.len());
+        let mut seen = 0u128;
+        for (k, v) in pairs {
+            // A repeated key: the last one wins, as for JSON keys.
+            let bit = refuse::key_bit(k.as_bytes());
+            if seen & bit != 0
+                && let Some(i) = entries.iter().position(|e| e.key == k)
+            {
+                entries.remove(i);
+            }
+            seen |= bit;
+            let node = self.trie.child_key(self.node, &k);
+            let mut val = Val::Text(Cow::Owned(v));
+            if let Some(n) = node {
+                self.doc.slots[n as usize] = Some(val);
+                val = Val::Slot(n);
+            }
+            entries.push(Entry {
+                key: Cow::Owned(k),
+                node,
+                val,
+            });
+        }
         self.doc.objects.push(entries);
         Val::Object((self.doc.objects.len() - 1) as u32)
     }
@@ -258,16 +393,36 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Val<'a>, A::Error> {
-        let mut entries = Vec::with_capacity(8);
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(8);
+        let mut seen = 0u128;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.0;
+            // A repeated key replaces the earlier one whole, as serde_json's `Value`
+            // (and so a JSONPath query) reads it: the last one wins. A key a path reads
+            // repeats when its node already has a value; other keys are told apart by
+            // their bits (see `refuse::key_bit`), compared exactly only when bits meet.
             let child = self.trie.child_key(self.node, &key);
+            let repeated = if let Some(c) = child {
+                self.doc.slots[c as usize].is_some()
+            } else {
+                let bit = refuse::key_bit(key.as_bytes());
+                let met = seen & bit != 0;
+                seen |= bit;
+                met
+            };
+            if repeated && let Some(i) = entries.iter().position(|e| e.key == key) {
+                let old = entries.remove(i);
+                if let Some(n) = old.node {
+                    self.doc.clear(self.trie, n);
+                }
+            }
             let val = match child.map(|c| (c, mode(self.trie, c))) {
-                None => Val::Raw(map.next_value::<&'de RawValue>()?),
+                None => self.check(map.next_value::<&'de RawValue>()?)?,
                 Some((c, Mode::Descend)) => {
                     let v = map.next_value_seed(NodeSeed {
                         trie: self.trie,
                         node: c,
+                        depth: self.depth + 1,
                         doc: &mut *self.doc,
                     })?;
                     self.doc.slots[c as usize] = Some(v);
@@ -294,13 +449,14 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, '_, 'a> {
             let child = self.trie.child_index(self.node, items.len());
             let item = match child.map(|c| (c, mode(self.trie, c))) {
                 None => match seq.next_element::<&'de RawValue>()? {
-                    Some(r) => Val::Raw(r),
+                    Some(r) => self.check(r)?,
                     None => break,
                 },
                 Some((c, Mode::Descend)) => {
                     match seq.next_element_seed(NodeSeed {
                         trie: self.trie,
                         node: c,
+                        depth: self.depth + 1,
                         doc: &mut *self.doc,
                     })? {
                         Some(v) => {
@@ -452,6 +608,17 @@ mod tests {
                 ("Empty".into(), String::new())
             ]
         );
+    }
+
+    #[test]
+    fn a_repeated_key_value_line_keeps_its_last_value_once() {
+        let (mut t, ids) = trie(&["$.D.A"]);
+        let d = t.child_key(ROOT, "D").unwrap();
+        t.nodes[d as usize].key_values = true;
+        let doc = Doc::parse(r#"{"D":"A: 1\nB: x\nA: 2\nB: y"}"#, &t).unwrap();
+        assert_eq!(text(&doc, ids[0]).as_deref(), Some("\"2\""));
+        let keys: Vec<&str> = doc.objects[0].iter().map(|e| e.key.as_ref()).collect();
+        assert_eq!(keys, ["A", "B"]);
     }
 
     #[test]

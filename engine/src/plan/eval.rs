@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::coerce::coerce;
-use super::doc::{Doc, Val};
+use super::doc::{Doc, ParseError, Val};
 use super::trie::ROOT;
 use super::value::{Scalar, Src, Typed};
 use super::{
@@ -60,16 +60,17 @@ impl Plan {
     pub fn eval<S: Sink>(&self, record: &str, sink: &mut S) -> Outcome {
         let doc = match Doc::parse(record, &self.trie) {
             Ok(doc) => doc,
-            Err(e) if e.is_eof() => {
+            Err(ParseError::Json(e)) if e.is_eof() => {
                 return Outcome::Rejected(format!(
                     "the record ends before its JSON value is complete ({e}); a JSON lines record must fit on one line"
                 ));
             }
-            Err(e) => return Outcome::Rejected(format!("invalid JSON: {e}")),
+            Err(e) => return Outcome::Rejected(e.to_string()),
         };
         let ev = Evaluator {
             plan: self,
             doc: &doc,
+            failure: std::cell::OnceCell::new(),
         };
         for cond in &self.drops {
             let value = ev.read(&cond.path);
@@ -78,6 +79,9 @@ impl Plan {
                 None => cond.missing,
                 Some(k) => cond.any_of.iter().any(|v| **v == *k),
             };
+            if let Some(reason) = ev.failure() {
+                return Outcome::Rejected(reason);
+            }
             if hit {
                 return Outcome::Dropped;
             }
@@ -91,6 +95,9 @@ impl Plan {
             } => {
                 let value = ev.read(path);
                 let key = value.as_ref().and_then(Got::key);
+                if let Some(reason) = ev.failure() {
+                    return Outcome::Rejected(reason);
+                }
                 match key
                     .as_deref()
                     .and_then(|k| table.get(k))
@@ -110,7 +117,10 @@ impl Plan {
             memory: &mut memory,
             moved: Vec::new(),
         };
-        match ev.fields(fields, route, &mut state, sink) {
+        match ev
+            .fields(fields, route, &mut state, sink)
+            .and_then(|()| ev.failure().map_or(Ok(()), Err))
+        {
             Ok(()) => {
                 sink.end_event();
                 Outcome::Output { class_uid }
@@ -134,9 +144,16 @@ struct State<'m, 'e> {
 struct Evaluator<'e> {
     plan: &'e Plan,
     doc: &'e Doc<'e>,
+    /// Set when a value could not be read at all: the event is then rejected, never
+    /// mapped as if the value were absent.
+    failure: std::cell::OnceCell<String>,
 }
 
 impl<'e> Evaluator<'e> {
+    fn failure(&self) -> Option<String> {
+        self.failure.get().cloned()
+    }
+
     fn fields<S: Sink>(
         &self,
         fields: &'e [Field],
@@ -264,11 +281,27 @@ impl<'e> Evaluator<'e> {
     fn read(&self, path: &PathRef) -> Option<Got<'e>> {
         match path {
             PathRef::Simple(node) => {
+                if *node == ROOT
+                    && let Err(e) = self.doc.full_value()
+                {
+                    let _ = self
+                        .failure
+                        .set(format!("the record cannot be read as a whole: {e}"));
+                    return None;
+                }
                 let src = self.doc.src(*node).filter(|s| !s.is_null())?;
                 (!self.is_null_value(src)).then_some(Got::Src(src))
             }
             PathRef::Query(query) => {
-                let root = self.doc.full_value()?;
+                let root = match self.doc.full_value() {
+                    Ok(root) => root,
+                    Err(e) => {
+                        let _ = self
+                            .failure
+                            .set(format!("the record cannot be read for JSONPath: {e}"));
+                        return None;
+                    }
+                };
                 let found = jsonpath_rust::query::js_path_process(query, root).ok()?;
                 let mut values: Vec<&Value> = found
                     .into_iter()
@@ -363,8 +396,10 @@ impl<'e> Evaluator<'e> {
                     sink.end_object();
                 }
                 (_, Val::Raw(raw)) if self.is_null_value(Src::Raw(raw)) => {}
+                (_, Val::Owned(raw)) if self.is_null_value(Src::Raw(raw)) => {}
                 (_, Val::Text(text)) if self.is_null_value(Src::Text(text)) => {}
                 (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
+                (_, Val::Owned(raw)) => sink.raw(&entry.key, raw.get()),
                 (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
             }
         }

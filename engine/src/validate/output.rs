@@ -209,6 +209,7 @@ mod tests {
         e["cloud"] = json!({"provider": "AWS"});
         e["bogus"] = json!(1);
         e["dst_endpoint"]["ip"] = json!("not-an-ip");
+        e["dst_endpoint"]["intermediate_ips"] = json!(["10.0.0.3", "1.2.3.4%<script>"]);
         e.as_object_mut().unwrap().remove("time");
         let got = problems(&e);
         for want in [
@@ -220,6 +221,7 @@ mod tests {
             "`cloud` needs the cloud profile in metadata.profiles",
             "`bogus` is not an attribute of `network_activity`",
             "`dst_endpoint.ip` is \"not-an-ip\", not ip_t",
+            "`dst_endpoint.intermediate_ips[1]` is \"1.2.3.4%<script>\", not ip_t",
             "required attribute `time` is missing",
             "type_uid 400106 is not class_uid * 100 + activity_id (400107)",
         ] {
