@@ -254,7 +254,9 @@ fn an_event_whose_time_no_event_day_can_hold_is_rejected_with_its_value() {
     );
     assert_eq!(
         files_under(&out),
-        ["ext/times/region=us-east-1/accountId=123456789012/eventDay=20231114/in-00001.parquet"]
+        [
+            "ext/times/region=us-east-1/accountId=123456789012/eventDay=20231114/in-<inputs>-00001.parquet"
+        ]
     );
 }
 

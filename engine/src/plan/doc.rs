@@ -133,11 +133,7 @@ impl<'a> Doc<'a> {
     /// Forgets the values read below `node` (a repeated key: the last one wins).
     fn clear(&mut self, trie: &Trie, node: NodeId) {
         self.slots[node as usize] = None;
-        let n = trie.node(node);
-        for &(_, child) in &n.key_children {
-            self.clear(trie, child);
-        }
-        for &(_, child) in &n.index_children {
+        for child in trie.node(node).children() {
             self.clear(trie, child);
         }
     }

@@ -29,6 +29,14 @@ pub struct TrieNode {
 }
 
 impl TrieNode {
+    /// Every child node, keys first, in insertion order.
+    pub fn children(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.key_children
+            .iter()
+            .map(|&(_, c)| c)
+            .chain(self.index_children.iter().map(|&(_, c)| c))
+    }
+
     pub fn has_children(&self) -> bool {
         !self.key_children.is_empty() || !self.index_children.is_empty()
     }
