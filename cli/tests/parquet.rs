@@ -285,3 +285,68 @@ fn an_output_dir_that_is_a_file_is_named_in_the_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn runs_over_other_inputs_of_the_same_name_never_overwrite_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let sample =
+        std::fs::read(repo().join("mappings/tests/aws-network-firewall/tls.input.jsonl")).unwrap();
+    let mut inputs = Vec::new();
+    for day in ["day1", "day2"] {
+        std::fs::create_dir(dir.path().join(day)).unwrap();
+        let input = dir.path().join(day).join("flows.jsonl");
+        std::fs::write(&input, &sample).unwrap();
+        inputs.push(input);
+    }
+    let run = |input: &Path| {
+        let (code, _, stderr) = ocsfmap(&[
+            "transform",
+            "-m",
+            "mappings/aws-network-firewall.yaml",
+            "--format",
+            "parquet",
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--region",
+            "us-east-1",
+            "--account-id",
+            "123456789012",
+            input.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+    };
+    let names = |out: &Path| {
+        let mut stack = vec![out.to_owned()];
+        let mut names = Vec::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    names.push(p);
+                }
+            }
+        }
+        names.sort();
+        names
+    };
+    run(&inputs[0]);
+    let first = names(&out);
+    assert_eq!(first.len(), 1);
+    // A retry over the same input overwrites the same file.
+    run(&inputs[0]);
+    assert_eq!(names(&out), first);
+    // Another input with the same name writes beside it.
+    run(&inputs[1]);
+    let both = names(&out);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(both.iter().all(|p| {
+        p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("flows-")
+    }));
+}
