@@ -1,0 +1,119 @@
+//! Every shipped mapping (`mappings/*.yaml`, compiled once) evaluated over arbitrary
+//! bytes: as one record, and as the records its input format reads from them.
+//!
+//! Every record ends as exactly one outcome. An output event is one JSON object on its
+//! own line, of the class the outcome names, that the OCSF validator can check; any
+//! other outcome leaves nothing behind in the sink; a rejection says why.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ocsfmap_engine::input::RecordReader;
+use ocsfmap_engine::output::JsonLines;
+use ocsfmap_engine::validate::output::check_event;
+use ocsfmap_engine::{Outcome, Plan};
+use serde_json::value::RawValue;
+
+/// The project's `mappings/` folder (read at run time, so a new mapping is fuzzed too).
+pub fn mappings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings")
+}
+
+/// The shipped mappings, compiled, by file name.
+pub fn shipped() -> &'static [(String, Plan)] {
+    static PLANS: OnceLock<Vec<(String, Plan)>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        let dir = mappings_dir();
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.expect("listing mappings/").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| {
+                let plan = ocsfmap_engine::vectors::compile_mapping(&p)
+                    .unwrap_or_else(|e| panic!("shipped mapping {}: {e}", p.display()));
+                (p.file_name().unwrap().to_string_lossy().into_owned(), plan)
+            })
+            .collect()
+    })
+}
+
+pub fn eval_shipped(data: &[u8]) {
+    let whole = String::from_utf8_lossy(data);
+    let mut record = Vec::new();
+    for (name, plan) in shipped() {
+        let mut sink = JsonLines::new();
+        eval_one(name, plan, &whole, &mut sink);
+        // The records the mapping's input format reads from the bytes, as `transform`
+        // would evaluate them.
+        let Ok(mut reader) = RecordReader::new(Cursor::new(data.to_vec()), &plan.input) else {
+            continue;
+        };
+        let mut count = 0usize;
+        while let Ok(Some(found)) = {
+            record.clear();
+            reader.next_record(&mut record)
+        } {
+            count += 1;
+            assert!(
+                count <= data.len() + 1,
+                "{name}: the reader does not advance"
+            );
+            if found.defect.is_some() {
+                continue;
+            }
+            if let Ok(text) = std::str::from_utf8(&record) {
+                eval_one(name, plan, text, &mut sink);
+            }
+        }
+    }
+}
+
+fn eval_one(name: &str, plan: &Plan, record: &str, sink: &mut JsonLines) {
+    let before = sink.buf.len();
+    match plan.eval(record, sink) {
+        Outcome::Output { class_uid } => {
+            let line = &sink.buf[before..];
+            let Some(json) = line.strip_suffix(b"\n") else {
+                panic!("{name}: an event is not one line");
+            };
+            assert!(!json.contains(&b'\n'), "{name}: an event spans lines");
+            // JSON as RFC 8259 writes it. Numbers are not read as f64 here: a number
+            // copied raw from the input (`1e999` under `unmapped`) is valid JSON that
+            // serde_json's `Value` cannot hold.
+            let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(json)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "{name}: the output is not a JSON object ({e}): {}",
+                        String::from_utf8_lossy(json)
+                    )
+                });
+            if let Some(uid) = fields.get("class_uid") {
+                assert_eq!(uid.get(), class_uid.to_string(), "{name}: class_uid");
+            }
+            // The validator takes any event without panicking (its verdict may vary).
+            match serde_json::from_slice::<serde_json::Value>(json) {
+                Ok(event) => {
+                    let _ = check_event(plan.schema(), &event);
+                }
+                Err(e) => assert!(e.to_string().contains("number out of range"), "{name}: {e}"),
+            }
+        }
+        Outcome::Rejected(reason) => {
+            assert!(!reason.is_empty(), "{name}: a rejection says why");
+            assert_eq!(
+                sink.buf.len(),
+                before,
+                "{name}: a rejected event left output"
+            );
+        }
+        Outcome::Dropped | Outcome::Unrouted(_) => {
+            assert_eq!(sink.buf.len(), before, "{name}: no event, but output");
+        }
+    }
+}
