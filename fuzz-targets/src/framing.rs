@@ -7,7 +7,7 @@
 
 use std::io::{Cursor, Write};
 
-use ocsfmap_engine::input::{Delimited, Format, RecordReader};
+use ocsfmap_engine::input::{Delimited, Format, Header, RecordReader};
 
 /// One record as the reader handed it on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,20 +170,29 @@ pub fn framing_delimited(data: &[u8]) {
     let usable = |b: u8| b.is_ascii() && !matches!(b, b'\n' | b'\r' | b'\\');
     let separator = if usable(*sep) { *sep } else { b' ' };
     let quote = Some(*quote).filter(|&q| usable(q) && q != separator);
-    let fields = (*names % 8 != 0).then(|| (0..names % 8).map(|i| format!("f{i}")).collect());
+    let fields: Option<Vec<String>> =
+        (*names % 8 != 0).then(|| (0..names % 8).map(|i| format!("f{i}")).collect());
+    // `never` needs declared fields (compile refuses it without).
+    let header = match (names / 8 % 3, &fields) {
+        (1, _) => Header::Always,
+        (2, Some(_)) => Header::Never,
+        _ => Header::Auto,
+    };
     let format = Format::Delimited(Delimited {
         separator,
         quote,
         fields,
+        header,
     });
     let reading = read_all(text.to_vec(), &format);
     if text.starts_with(&[0x1f, 0x8b]) {
         return;
     }
     let last_line = newlines(text) + 1;
+    // The declared names, unless a header line may name the fields instead.
     let mut keys: Option<Vec<String>> = match &format {
-        Format::Delimited(d) => d.fields.clone(),
-        Format::Json { .. } => None,
+        Format::Delimited(d) if d.header == Header::Never => d.fields.clone(),
+        _ => None,
     };
     let mut last = 0;
     for r in &reading.records {

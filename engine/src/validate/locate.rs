@@ -10,6 +10,16 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diagnostic::pointer_token;
 
+/// The position just past the last character of `text`.
+fn end_of(text: &str) -> Position {
+    let line = text.matches('\n').count() + 1;
+    let last = text.rsplit('\n').next().unwrap_or("");
+    Position {
+        line,
+        column: last.chars().count() + 1,
+    }
+}
+
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
@@ -64,7 +74,27 @@ impl SourceMap {
                 }
             }
         }
-        builder.map
+        // The parser places a value missing at the very end of a file without a final
+        // line break on the line after it: keep every position inside the file.
+        let end = end_of(text);
+        let clamp = |p: &mut Position| {
+            if *p > end {
+                *p = end;
+            }
+        };
+        let mut map = builder.map;
+        let positions = map
+            .spots
+            .values_mut()
+            .flat_map(|spot| [spot.key.as_mut(), spot.value.as_mut()])
+            .chain([
+                map.syntax_error.as_mut().map(|(p, _)| p),
+                map.too_deep.as_mut(),
+            ]);
+        for p in positions.flatten() {
+            clamp(p);
+        }
+        map
     }
 
     /// The position of the key (or, for array items and the root, the value) at
