@@ -132,6 +132,23 @@ pub fn framing_json(data: &[u8]) {
     let reading = read_all(data.to_vec(), &json_format());
     if !data.starts_with(&[0x1f, 0x8b]) {
         check_json_text(data, &reading);
+        check_contract(data);
+    }
+}
+
+/// The framing contract's oracle (shared with the property tests): every item is the
+/// input's own bytes at its offset and line, the bytes between items are whitespace or
+/// container punctuation, and when serde_json reads the input as a stream of values the
+/// contract frames as they are, the records are exactly those values.
+fn check_contract(data: &[u8]) {
+    use ocsfmap_engine::input::oracle;
+    let keys = vec!["Records".to_owned()];
+    let (frames, _) = oracle::frames(data, &json_format()).unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = oracle::check_accounting(data, &frames, &keys) {
+        panic!("{e}");
+    }
+    if let Err(e) = oracle::check_against_serde(data, &frames, &keys) {
+        panic!("{e}");
     }
 }
 

@@ -123,6 +123,7 @@ impl JsonFramer {
                     b' ' | b'\t' | b'\r' => {}
                     _ => return true,
                 }
+                self.scanner.skipped_whitespace();
                 self.pos += 1;
             }
             self.compact(win, self.pos, true);

@@ -208,6 +208,11 @@ mod tests {
             texts(b"{\"a\":1}{\"b\":2}\n{\"c\":3} {\"d\":4}"),
             [r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#, r#"{"d":4}"#]
         );
+        // Scalars separated by blanks on a line of JSON lines are records each.
+        assert_eq!(
+            texts(b"{\"a\":1}\n12 true null\n"),
+            [r#"{"a":1}"#, "12", "true", "null"]
+        );
         // The first record stands alone: JSON lines, a line is a record.
         assert_eq!(
             texts(b"{\"a\":1}\n{\"b\":2}{\"c\":3}\n"),

@@ -169,6 +169,11 @@ impl Scanner {
         self.st == St::Value && self.stack.is_empty()
     }
 
+    /// The caller skipped whitespace: a number or literal before it is delimited.
+    pub(super) fn skipped_whitespace(&mut self) {
+        self.after_bare = false;
+    }
+
     /// The open container that holds records, by name.
     pub(super) fn container(&self) -> Option<&'static str> {
         match self.top {
