@@ -101,7 +101,13 @@ fn eval_one(name: &str, plan: &Plan, record: &str, sink: &mut JsonLines) {
                 Ok(event) => {
                     let _ = check_event(plan.schema(), &event);
                 }
-                Err(e) => assert!(e.to_string().contains("number out of range"), "{name}: {e}"),
+                // `Value` reads a key named after serde_json's raw value token as
+                // one; output copied from such an input is still valid JSON.
+                Err(e) => assert!(
+                    e.to_string().contains("number out of range")
+                        || memchr::memmem::find(json, b"$serde_json::private::RawValue").is_some(),
+                    "{name}: {e}"
+                ),
             }
         }
         Outcome::Rejected(reason) => {

@@ -228,6 +228,9 @@ pub fn framing_delimited(data: &[u8]) {
         let text_len: usize = pairs.iter().map(|(_, v)| v.len()).sum();
         assert!(text_len <= text.len(), "field values longer than the input");
         let got: Vec<String> = pairs.into_iter().map(|(k, _)| k).collect();
+        for (i, k) in got.iter().enumerate() {
+            assert!(!got[..i].contains(k), "record {}: `{k}` twice", r.index);
+        }
         // Every record has the names of the mapping, or of the header line.
         match &keys {
             Some(expected) => assert_eq!(&got, expected, "record {} field names", r.index),
@@ -236,18 +239,38 @@ pub fn framing_delimited(data: &[u8]) {
     }
 }
 
-/// The keys and values of a JSON object of strings, in order.
+/// The keys and values of a JSON object of strings, in order, duplicates kept.
 fn object_of_strings(bytes: &[u8]) -> Vec<(String, String)> {
     let text = std::str::from_utf8(bytes).expect("a record without defect is UTF-8");
-    let value: serde_json::Value = serde_json::from_str(text)
-        .unwrap_or_else(|e| panic!("a delimited record is not JSON ({e}): {text}"));
-    let serde_json::Value::Object(map) = value else {
-        panic!("a delimited record is not an object: {text}");
-    };
-    map.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => (k, s),
-            other => panic!("field `{k}` is not a string: {other}"),
-        })
-        .collect()
+    let pairs: Pairs = serde_json::from_str(text).unwrap_or_else(|e| {
+        panic!("a delimited record is not a JSON object of strings ({e}): {text}")
+    });
+    pairs.0
+}
+
+/// Read with a visitor of its own, not through `serde_json::Value`, which gives a key
+/// named `$serde_json::private::RawValue` a meaning of its own.
+struct Pairs(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Pairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
