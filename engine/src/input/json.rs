@@ -205,7 +205,11 @@ impl JsonFramer {
                     self.unit_start = self.pos;
                 }
                 Ev::End => {
-                    let open = open.take()?;
+                    // Start and End come in pairs within one call: a unit ends only
+                    // with its record, a defect or the end of input.
+                    let open = open
+                        .take()
+                        .expect("the scanner reports a record's start before its end");
                     return Some(self.end_record(win, out, &open));
                 }
                 Ev::Error(what) => {
