@@ -8,7 +8,7 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{lines, repo};
 use serde_json::Value;
@@ -218,12 +218,8 @@ fn summary(rejects: &[Value]) -> String {
 /// Runs `ocsfmap` from the repository root: exit code, stdout, stderr, and its peak
 /// resident memory in KiB as its summary line reports it (0 when it does not).
 fn run(args: &[String], close_stdout: bool) -> (i32, Vec<u8>, Vec<u8>, u64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
-        .args(args)
-        .current_dir(repo())
+    let mut child = common::command(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("ocsfmap runs");
     if close_stdout {

@@ -13,15 +13,22 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `ocsfmap` with `args`, to run in the repository root with stdout and stderr piped.
+pub fn command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocsfmap"));
+    command
+        .args(args)
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
 /// Runs `ocsfmap` in the repository root, feeding `stdin` from a thread (the process
 /// writes output while it reads, and pipes are small).
 pub fn ocsfmap_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ocsfmap"))
-        .args(args)
-        .current_dir(repo())
+    let mut child = command(args)
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("ocsfmap runs");
     let mut input = child.stdin.take().expect("stdin is piped");
