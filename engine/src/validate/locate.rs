@@ -10,14 +10,22 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diagnostic::pointer_token;
 
-/// The position just past the last character of `text`.
+/// The position just past the last character of `text`, with line breaks counted as
+/// YAML counts them (`\r\n`, `\n` or a lone `\r`).
 fn end_of(text: &str) -> Position {
-    let line = text.matches('\n').count() + 1;
-    let last = text.rsplit('\n').next().unwrap_or("");
-    Position {
-        line,
-        column: last.chars().count() + 1,
+    let (mut line, mut column) = (1, 1);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => {
+                line += 1;
+                column = 1;
+            }
+            _ => column += 1,
+        }
     }
+    Position { line, column }
 }
 
 /// A 1-based line and column.
@@ -90,7 +98,12 @@ impl SourceMap {
             .chain([
                 map.syntax_error.as_mut().map(|(p, _)| p),
                 map.too_deep.as_mut(),
-            ]);
+            ])
+            .chain(
+                map.duplicates
+                    .iter_mut()
+                    .flat_map(|(_, second, first)| [Some(second), Some(first)]),
+            );
         for p in positions.flatten() {
             clamp(p);
         }
