@@ -55,6 +55,16 @@ pub fn parse(text: &str) -> Result<SourcePath, PathError> {
     if complete {
         return Ok(SourcePath::Simple(prefix));
     }
+    // The JSONPath parser backtracks on nested groups: its time grows exponentially
+    // with their depth. Paths nested deeper than any real query are refused first.
+    if let Some(depth) = nesting_beyond(text, MAX_QUERY_NESTING) {
+        return Err(PathError {
+            message: format!(
+                "`{text}` nests brackets and parentheses {depth} deep; a path may nest them {MAX_QUERY_NESTING} deep at most"
+            ),
+            too_costly: true,
+        });
+    }
     let query = jsonpath_rust::parser::parse_json_path(text).map_err(|e| PathError {
         message: format!("invalid JSONPath `{text}`: {e}"),
         too_costly: false,
@@ -68,6 +78,39 @@ pub fn parse(text: &str) -> Result<SourcePath, PathError> {
         prefix,
         query: std::sync::Arc::new(query),
     })
+}
+
+/// How deep brackets and parentheses may nest in a JSONPath query.
+pub const MAX_QUERY_NESTING: usize = 8;
+
+/// The nesting depth of `(` and `[` outside quoted names, when it exceeds `limit`.
+fn nesting_beyond(text: &str, limit: usize) -> Option<usize> {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut quote = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                ')' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    (max > limit).then_some(max)
 }
 
 /// The path-cost rules. A query is evaluated on every event, and these shapes make
@@ -276,6 +319,17 @@ mod tests {
 
     fn key(k: &str) -> Segment {
         Segment::Key(k.into())
+    }
+
+    #[test]
+    fn queries_nested_deeper_than_the_limit_are_refused_before_parsing() {
+        let deep = format!("$.a[?{}@.b == 1{}]", "(".repeat(8), ")".repeat(8));
+        let e = parse(&deep).err().expect("9 levels");
+        assert!(e.too_costly && e.message.contains("9 deep"), "{e}");
+        let ok = format!("$.a[?{}@.b == 1{}]", "(".repeat(7), ")".repeat(7));
+        assert!(parse(&ok).is_ok());
+        // Brackets inside quoted names do not count.
+        assert!(parse("$.a[?@['((((((((((' ] == 1]").is_ok());
     }
 
     #[test]
