@@ -54,7 +54,7 @@ for f in files:
     for field in schema:
         no_null_types(field.type, field.name)
 
-check(rows == 20, f"expected 20 rows (6 firewall, 7 Sysmon and 7 VPC flow records), found {rows}")
+check(rows == 23, f"expected 23 rows (6 firewall, 7 Sysmon and 10 VPC flow records), found {rows}")
 
 con = duckdb.connect()
 nfw = str(out / "ext/aws-network-firewall/**/*.parquet")
