@@ -324,7 +324,9 @@ mod tests {
     #[test]
     fn queries_nested_deeper_than_the_limit_are_refused_before_parsing() {
         let deep = format!("$.a[?{}@.b == 1{}]", "(".repeat(8), ")".repeat(8));
-        let e = parse(&deep).err().expect("9 levels");
+        let Err(e) = parse(&deep) else {
+            panic!("a path nested 9 deep parses")
+        };
         assert!(e.too_costly && e.message.contains("9 deep"), "{e}");
         let ok = format!("$.a[?{}@.b == 1{}]", "(".repeat(7), ")".repeat(7));
         assert!(parse(&ok).is_ok());
