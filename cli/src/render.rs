@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use ocsfmap_engine::Severity;
-use ocsfmap_engine::validate::{FileReport, Located};
+use ocsfmap_core::Severity;
+use ocsfmap_lint::{FileReport, Located};
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use arrow::datatypes::{DataType, Field};
-use ocsfmap_engine::output::parquet::schema::glue_type;
-use ocsfmap_engine::output::parquet::{ClassSource, class_sources};
+use ocsfmap_output::parquet::schema::glue_type;
+use ocsfmap_output::parquet::{ClassSource, class_sources};
 
 use crate::transform::compile_mapping;
 

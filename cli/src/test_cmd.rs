@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use ocsfmap_engine::vectors::{self, Case, Verdict};
+use ocsfmap_testkit::{self as vectors, Case, Verdict};
 
 use crate::validate::mapping_files;
 

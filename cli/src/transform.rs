@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use ocsfmap_engine::output::parquet::{Codec, ParquetOptions, ParquetOutput, ParquetRows};
-use ocsfmap_engine::output::{EventBuffer, JsonLines};
-use ocsfmap_engine::run::{self, Input, Outputs, SetAside, Stats};
-use ocsfmap_engine::{Plan, mapping};
+use ocsfmap_core::EventBuffer;
+use ocsfmap_core::run::{self, Input, Outputs, SetAside, Stats};
+use ocsfmap_core::{Plan, mapping};
+use ocsfmap_output::JsonLines;
+use ocsfmap_output::parquet::{Codec, ParquetOptions, ParquetOutput, ParquetRows};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -75,12 +76,12 @@ pub struct Args {
 
 /// Compiles a mapping file as it is, printing its warnings; errors are returned.
 pub fn compile_mapping(path: &std::path::Path) -> Result<Plan> {
-    compile_file(path, &mapping::load_file(path)?)
+    compile_file(path, &ocsfmap_lint::load_mapping_file(path)?)
 }
 
 /// Compiles a mapping file with the options that change it, printing its warnings.
 pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
-    let mut file = mapping::load_file(path)?;
+    let mut file = ocsfmap_lint::load_mapping_file(path)?;
     let src = &mut file.custom_source_events;
     src.input
         .key_value_fields
@@ -95,7 +96,7 @@ pub fn load_plan(path: &std::path::Path, args: &Args) -> Result<Plan> {
 
 fn compile_file(path: &std::path::Path, file: &mapping::MappingFile) -> Result<Plan> {
     let name = path.display();
-    match ocsfmap_engine::compile(file) {
+    match ocsfmap_core::compile(file) {
         Ok(plan) => {
             for w in &plan.warnings {
                 eprintln!("{name}: {w}");
@@ -109,7 +110,7 @@ fn compile_file(path: &std::path::Path, file: &mapping::MappingFile) -> Result<P
             let errors = e
                 .diagnostics
                 .iter()
-                .filter(|d| d.severity == ocsfmap_engine::Severity::Error)
+                .filter(|d| d.severity == ocsfmap_core::Severity::Error)
                 .count();
             bail!("{name}: the mapping has {errors} error(s)");
         }

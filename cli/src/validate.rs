@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use ocsfmap_engine::validate::{self, FileReport};
+use ocsfmap_lint::{self as validate, FileReport};
 
 use crate::render::{self, Format};
 

@@ -258,12 +258,12 @@ fn published_mappings_run_with_their_preprocessing_as_options() {
         &[
             "transform",
             "-m",
-            "engine/tests/fixtures/reference/windows_sysmon.json",
+            "tests/fixtures/reference/windows_sysmon.json",
             "--key-value-field",
             "$.Description",
             "--on-type-error",
             "unmapped",
-            "engine/tests/fixtures/reference/sysmon_kinesis_sample_as_documented.json",
+            "tests/fixtures/reference/sysmon_kinesis_sample_as_documented.json",
         ],
         None,
     );
@@ -292,8 +292,8 @@ fn validate_rejects_events_that_break_their_class_with_the_reasons() {
     let args = [
         "transform",
         "-m",
-        "engine/tests/fixtures/reference/aws_nfw.json",
-        "engine/tests/fixtures/reference/nfw_netflow_sample.jsonl",
+        "tests/fixtures/reference/aws_nfw.json",
+        "tests/fixtures/reference/nfw_netflow_sample.jsonl",
         "--rejects",
         rejects.to_str().unwrap(),
     ];

@@ -97,7 +97,7 @@ fn mistakes_as_github_annotations() {
 #[test]
 fn the_published_reference_mappings_mistakes_are_found() {
     let files = ["aws_alb.json", "aws_nfw.json", "windows_sysmon.json"]
-        .map(|f| format!("engine/tests/fixtures/reference/{f}"));
+        .map(|f| format!("tests/fixtures/reference/{f}"));
     let (code, out) = ocsfmap(&["validate", &files[0], &files[1], &files[2]]);
     assert_eq!(code, 1);
     for finding in [

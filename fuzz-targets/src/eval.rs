@@ -10,10 +10,10 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ocsfmap_engine::input::RecordReader;
-use ocsfmap_engine::output::JsonLines;
-use ocsfmap_engine::validate::output::check_event;
-use ocsfmap_engine::{Outcome, Plan};
+use ocsfmap_core::check::check_event;
+use ocsfmap_core::input::RecordReader;
+use ocsfmap_core::{Outcome, Plan};
+use ocsfmap_output::JsonLines;
 use serde_json::value::RawValue;
 
 /// The project's `mappings/` folder (read at run time, so a new mapping is fuzzed too).
@@ -35,7 +35,7 @@ pub fn shipped() -> &'static [(String, Plan)] {
         paths
             .into_iter()
             .map(|p| {
-                let plan = ocsfmap_engine::vectors::compile_mapping(&p)
+                let plan = ocsfmap_testkit::compile_mapping(&p)
                     .unwrap_or_else(|e| panic!("shipped mapping {}: {e}", p.display()));
                 (p.file_name().unwrap().to_string_lossy().into_owned(), plan)
             })

@@ -7,7 +7,7 @@
 
 use std::io::{Cursor, Write};
 
-use ocsfmap_engine::input::{Delimited, Format, Header, RecordReader};
+use ocsfmap_core::input::{Delimited, Format, Header, RecordReader};
 
 /// One record as the reader handed it on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +141,7 @@ pub fn framing_json(data: &[u8]) {
 /// container punctuation, and when serde_json reads the input as a stream of values the
 /// contract frames as they are, the records are exactly those values.
 fn check_contract(data: &[u8]) {
-    use ocsfmap_engine::input::oracle;
+    use ocsfmap_core::input::oracle;
     let keys = vec!["Records".to_owned()];
     let (frames, _) = oracle::frames(data, &json_format()).unwrap_or_else(|e| panic!("{e}"));
     if let Err(e) = oracle::check_accounting(data, &frames, &keys) {

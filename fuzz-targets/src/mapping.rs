@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use ocsfmap_engine::mapping::{Syntax, parse_str};
-use ocsfmap_engine::validate::validate_text;
-use ocsfmap_engine::{Diagnostic, Severity, compile};
+use ocsfmap_core::mapping::{Syntax, parse_str};
+use ocsfmap_core::{Diagnostic, Severity, compile};
+use ocsfmap_lint::validate_text;
 
 pub fn mapping_load(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

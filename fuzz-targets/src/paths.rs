@@ -8,10 +8,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use ocsfmap_engine::mapping::path::{self, Segment, SourcePath};
-use ocsfmap_engine::mapping::{Syntax, parse_str};
-use ocsfmap_engine::output::JsonLines;
-use ocsfmap_engine::{Outcome, Severity, compile};
+use ocsfmap_core::mapping::path::{self, Segment, SourcePath};
+use ocsfmap_core::mapping::{Syntax, parse_str};
+use ocsfmap_core::{Outcome, Severity, compile};
+use ocsfmap_output::JsonLines;
 
 pub fn paths(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

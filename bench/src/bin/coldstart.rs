@@ -22,8 +22,13 @@ fn main() {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
     {
-        let file = ocsfmap_engine::mapping::load_file(path).expect("mapping loads");
-        ocsfmap_engine::compile(&file).expect("mapping compiles");
+        let file = ocsfmap_core::mapping::load(
+            std::fs::File::open(path).expect("mapping opens"),
+            None,
+            path,
+        )
+        .expect("mapping loads");
+        ocsfmap_core::compile(&file).expect("mapping compiles");
         compiled += 1;
     }
     println!("{:.2}", started.elapsed().as_secs_f64() * 1e3);

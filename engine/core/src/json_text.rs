@@ -1,0 +1,99 @@
+//! Byte-level handling of JSON text, shared by the input scanner and the writers.
+
+/// Follows string literals through JSON text, one byte at a time, so structural
+/// characters inside strings are told apart from real ones.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StringTracker {
+    in_string: bool,
+    escape: bool,
+}
+
+impl StringTracker {
+    /// Feeds one byte; true when it belongs to a string literal (its quotes included).
+    #[inline]
+    pub fn feed(&mut self, b: u8) -> bool {
+        if self.in_string {
+            if self.escape {
+                self.escape = false;
+            } else if b == b'\\' {
+                self.escape = true;
+            } else if b == b'"' {
+                self.in_string = false;
+            }
+            true
+        } else {
+            self.in_string = b == b'"';
+            self.in_string
+        }
+    }
+}
+
+/// Appends JSON text without insignificant whitespace, so values copied from
+/// pretty-printed input stay on one line.
+pub fn write_compact_json(json: &str, out: &mut Vec<u8>) {
+    let bytes = json.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut strings = StringTracker::default();
+    for &b in bytes {
+        if strings.feed(b) || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            out.push(b);
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
+    if needs_escape(s.as_bytes()) {
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether a JSON string literal of these bytes needs escapes. No early exit, so the
+/// compiler checks many bytes per instruction (most strings need none).
+#[inline]
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: it vectorises
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_json_is_written_compact_with_strings_untouched() {
+        let mut out = Vec::new();
+        write_compact_json(
+            "{\n  \"a b\": [1, \"x \\\" y\"],\r\n\t\"c\": {}\n}",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a b":[1,"x \" y"],"c":{}}"#
+        );
+    }
+
+    #[test]
+    fn string_tracker_sees_escaped_quotes_and_backslashes() {
+        let text = br#"{"a\"b":"c\\","d":1}"#;
+        let mut t = StringTracker::default();
+        let inside: String = text
+            .iter()
+            .map(|&b| if t.feed(b) { 's' } else { '.' })
+            .collect();
+        assert_eq!(inside, ".ssssss.sssss.sss...");
+    }
+}

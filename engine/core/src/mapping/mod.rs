@@ -1,0 +1,14 @@
+//! The mapping language: the file model, loading JSON/YAML, and `$.` paths.
+
+pub mod lake;
+pub mod limits;
+pub mod load;
+pub mod model;
+pub mod node;
+pub mod path;
+
+pub use load::{LoadError, Syntax, load, parse_str, read_text};
+pub use model::{
+    DropRule, InputSpec, MappingFile, OnTypeError, RouteSpec, SourceEvents, TimestampSpec,
+};
+pub use node::Node;

@@ -1,0 +1,395 @@
+//! Evaluation: a pure function of (plan, raw event) that streams typed output into a
+//! [`Sink`], with no intermediate document.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::coerce::coerce;
+use super::doc::{Doc, ParseError, Val};
+use super::trie::ROOT;
+use super::value::{Scalar, Src};
+use super::{
+    Consumed, Derived, Expr, Field, Leaf, OutNode, PathRef, Plan, Route, Router, TemplatePart,
+};
+use crate::event::{EventTrees, Sink, Typed};
+
+/// What became of one input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written to the sink, as an event of this class.
+    Output { class_uid: i64 },
+    /// Dropped on purpose by a rule of the mapping.
+    Dropped,
+    /// No route takes the event; holds the routing value (`None` when absent).
+    Unrouted(Option<String>),
+    /// Malformed, or a value that cannot be coerced; holds the reason.
+    Rejected(String),
+}
+
+/// A value read by an expression.
+enum Got<'x> {
+    Src(Src<'x>),
+    Owned(Value),
+}
+
+impl Plan {
+    /// Maps one raw event (the JSON text of one record) into `sink`.
+    pub fn eval<S: Sink>(&self, record: &str, sink: &mut S) -> Outcome {
+        let doc = match Doc::parse(record, &self.trie) {
+            Ok(doc) => doc,
+            Err(ParseError::Json(e)) if e.is_eof() => {
+                return Outcome::Rejected(format!(
+                    "the record ends before its JSON value is complete ({e}); a JSON lines record must fit on one line"
+                ));
+            }
+            Err(e) => return Outcome::Rejected(e.to_string()),
+        };
+        let ev = Evaluator {
+            plan: self,
+            doc: &doc,
+            failure: std::cell::OnceCell::new(),
+        };
+        for cond in &self.drops {
+            let value = ev.read(&cond.path);
+            let key = value.as_ref().and_then(Got::key);
+            let hit = match key {
+                None => cond.missing,
+                Some(k) => cond.any_of.iter().any(|v| **v == *k),
+            };
+            if let Some(reason) = ev.failure() {
+                return Outcome::Rejected(reason);
+            }
+            if hit {
+                return Outcome::Dropped;
+            }
+        }
+        let route = match &self.router {
+            Router::Single(i) => &self.routes[*i],
+            Router::ByField {
+                path,
+                table,
+                default,
+            } => {
+                let value = ev.read(path);
+                let key = value.as_ref().and_then(Got::key);
+                if let Some(reason) = ev.failure() {
+                    return Outcome::Rejected(reason);
+                }
+                match key
+                    .as_deref()
+                    .and_then(|k| table.get(k))
+                    .or(default.as_ref())
+                {
+                    Some(i) => &self.routes[*i],
+                    None => return Outcome::Unrouted(key.map(Cow::into_owned)),
+                }
+            }
+        };
+        let (Some(fields), Some(class_uid)) = (&route.fields, route.class_uid) else {
+            return Outcome::Dropped;
+        };
+        let mut memory = vec![None; route.memory];
+        sink.begin_event(class_uid);
+        let mut state = State {
+            memory: &mut memory,
+            moved: Vec::new(),
+        };
+        match ev
+            .fields(fields, route, &mut state, sink)
+            .and_then(|()| ev.failure().map_or(Ok(()), Err))
+        {
+            Ok(()) => {
+                sink.end_event();
+                Outcome::Output { class_uid }
+            }
+            Err(reason) => {
+                sink.abort_event();
+                Outcome::Rejected(reason)
+            }
+        }
+    }
+}
+
+/// Per-event state of the walk over the output template.
+struct State<'m, 'e> {
+    /// Remembered enum ids and type uids, for derived captions.
+    memory: &'m mut [Option<i64>],
+    /// Values that could not be coerced, moved to `unmapped`: (attribute path, JSON).
+    moved: Vec<(&'e str, std::borrow::Cow<'e, str>)>,
+}
+
+struct Evaluator<'e> {
+    plan: &'e Plan,
+    doc: &'e Doc<'e>,
+    /// Set when a value could not be read at all: the event is then rejected, never
+    /// mapped as if the value were absent.
+    failure: std::cell::OnceCell<String>,
+}
+
+impl<'e> Evaluator<'e> {
+    fn failure(&self) -> Option<String> {
+        self.failure.get().cloned()
+    }
+
+    fn fields<S: Sink>(
+        &self,
+        fields: &'e [Field],
+        route: &Route,
+        state: &mut State<'_, 'e>,
+        sink: &mut S,
+    ) -> Result<(), String> {
+        for field in fields {
+            match &field.node {
+                OutNode::Object(children) => {
+                    sink.begin_named(&field.name);
+                    self.fields(children, route, state, sink)?;
+                    sink.end_object();
+                }
+                OutNode::Leaf(leaf) => {
+                    if let Some(v) = self.leaf_or_move(leaf, state)? {
+                        if let Some(slot) = leaf.remember {
+                            state.memory[slot as usize] = v.as_int();
+                        }
+                        sink.value_named(&field.name, &v);
+                    }
+                }
+                OutNode::List { items, .. } => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        match self.item(item, route, state)? {
+                            Some(Typed::Array(inner)) if !matches!(item, OutNode::Object(_)) => {
+                                out.extend(inner);
+                            }
+                            Some(v) => out.push(v),
+                            None => {}
+                        }
+                    }
+                    if !out.is_empty() {
+                        sink.value_named(&field.name, &Typed::Array(out));
+                    }
+                }
+                OutNode::Derived { derived, remember } => {
+                    let value = match derived {
+                        Derived::Const(v) => Some(v.clone()),
+                        Derived::Caption { of, captions } => state.memory[*of as usize]
+                            .and_then(|id| captions.caption(id))
+                            .map(|c| Typed::Str(Cow::Borrowed(c))),
+                        Derived::TypeUid {
+                            class_uid,
+                            activity,
+                        } => state.memory[*activity as usize]
+                            .map(|a| Typed::Int(class_uid * 100 + a)),
+                    };
+                    if let Some(v) = value {
+                        if let Some(slot) = remember {
+                            state.memory[*slot as usize] = v.as_int();
+                        }
+                        sink.value_named(&field.name, &v);
+                    }
+                }
+                OutNode::Rest => self.rest(route, sink),
+                OutNode::Moved => {
+                    for (attr, json) in state.moved.drain(..) {
+                        sink.raw(attr, &json);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One item of a list: a leaf, or an object template evaluated to a value.
+    fn item(
+        &self,
+        node: &'e OutNode,
+        route: &Route,
+        state: &mut State<'_, 'e>,
+    ) -> Result<Option<Typed<'e>>, String> {
+        match node {
+            OutNode::Leaf(leaf) => self.leaf_or_move(leaf, state),
+            OutNode::Object(fields) => {
+                let mut tree = EventTrees::default();
+                tree.begin_event(0);
+                self.fields(fields, route, state, &mut tree)?;
+                tree.end_event();
+                Ok(tree
+                    .events
+                    .pop()
+                    .filter(|t| !matches!(t, Typed::Object(f) if f.is_empty())))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Evaluates a leaf; under `on_type_error: unmapped` a value that cannot be coerced
+    /// is moved aside instead of failing the event.
+    fn leaf_or_move(
+        &self,
+        leaf: &'e Leaf,
+        state: &mut State<'_, 'e>,
+    ) -> Result<Option<Typed<'e>>, String> {
+        match self.leaf(leaf) {
+            Err(_) if self.plan.on_type_error == crate::mapping::OnTypeError::Unmapped => {
+                if let Some(got) = self.expr(&leaf.expr) {
+                    let json = match got {
+                        Got::Src(src) => src.json_text(),
+                        Got::Owned(v) => std::borrow::Cow::Owned(v.to_string()),
+                    };
+                    state.moved.push((&leaf.attr, json));
+                }
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    fn leaf(&self, leaf: &'e Leaf) -> Result<Option<Typed<'e>>, String> {
+        let Some(got) = self.expr(&leaf.expr) else {
+            return Ok(None);
+        };
+        let coerced = match got {
+            Got::Src(src) => coerce(src, &leaf.target, &self.plan.schema),
+            Got::Owned(v) => coerce(Src::Value(&v), &leaf.target, &self.plan.schema)
+                .map(|t| t.map(Typed::into_owned)),
+        };
+        coerced.map_err(|e| format!("{}: {e}", leaf.attr))
+    }
+
+    fn read(&self, path: &PathRef) -> Option<Got<'e>> {
+        match path {
+            PathRef::Simple(node) => {
+                if *node == ROOT
+                    && let Err(e) = self.doc.full_value()
+                {
+                    let _ = self
+                        .failure
+                        .set(format!("the record cannot be read as a whole: {e}"));
+                    return None;
+                }
+                let src = self.doc.src(*node).filter(|s| !s.is_null())?;
+                (!self.is_null_value(src)).then_some(Got::Src(src))
+            }
+            PathRef::Query(query) => {
+                let root = match self.doc.full_value() {
+                    Ok(root) => root,
+                    Err(e) => {
+                        let _ = self
+                            .failure
+                            .set(format!("the record cannot be read for JSONPath: {e}"));
+                        return None;
+                    }
+                };
+                let found = jsonpath_rust::query::js_path_process(query, root).ok()?;
+                let mut values: Vec<&Value> = found
+                    .into_iter()
+                    .map(jsonpath_rust::query::QueryRef::val)
+                    .filter(|v| !v.is_null())
+                    .collect();
+                match values.len() {
+                    0 => None,
+                    1 => values.pop().map(|v| Got::Src(Src::Value(v))),
+                    _ => Some(Got::Owned(Value::Array(
+                        values.into_iter().cloned().collect(),
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// Whether `src` is one of the strings the mapping reads as null (`input.null_values`).
+    fn is_null_value(&self, src: Src<'_>) -> bool {
+        !self.plan.null_values.is_empty()
+            && matches!(src.scalar(), Scalar::Str(s) if self.plan.null_values.iter().any(|n| **n == *s))
+    }
+
+    fn expr(&self, expr: &'e Expr) -> Option<Got<'e>> {
+        match expr {
+            Expr::Path(p) => self.read(p),
+            Expr::Literal(v) => (!v.is_null()).then_some(Got::Src(Src::Value(v))),
+            Expr::Enum(table) => {
+                let value = self.read(&table.evaluate);
+                let hit = value
+                    .as_ref()
+                    .and_then(Got::key)
+                    .and_then(|k| table.values.get(&*k));
+                match hit.or(table.other.as_ref()) {
+                    Some(e) => self.expr(e),
+                    None => None,
+                }
+            }
+            Expr::Coalesce(items) => items.iter().find_map(|e| self.expr(e)),
+            Expr::Split {
+                inner,
+                separator,
+                index,
+            } => {
+                let whole = self.expr(inner)?;
+                let text = whole.key()?;
+                let parts: Vec<&str> = text.split(separator.as_str()).collect();
+                let i = if *index < 0 {
+                    parts.len() as i64 + index
+                } else {
+                    *index
+                };
+                let part = usize::try_from(i).ok().and_then(|i| parts.get(i))?;
+                Some(Got::Owned(Value::String((*part).to_owned())))
+            }
+            Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
+            Expr::Template(parts) => {
+                let mut out = String::with_capacity(64);
+                for part in parts {
+                    match part {
+                        TemplatePart::Text(t) => out.push_str(t),
+                        TemplatePart::Path(p) => {
+                            if let Some(k) = self.read(p).as_ref().and_then(Got::key) {
+                                out.push_str(&k);
+                            }
+                        }
+                    }
+                }
+                Some(Got::Owned(Value::String(out)))
+            }
+        }
+    }
+
+    /// Writes every source field the route does not read, keeping the source structure.
+    fn rest<S: Sink>(&self, route: &Route, sink: &mut S) {
+        let Some(Val::Object(root)) = self.doc.slot(ROOT) else {
+            return;
+        };
+        self.rest_object(*root, route, sink);
+    }
+
+    fn rest_object<S: Sink>(&self, object: u32, route: &Route, sink: &mut S) {
+        for entry in &self.doc.objects[object as usize] {
+            let consumed = entry
+                .node
+                .map_or(Consumed::No, |n| route.consumed[n as usize]);
+            match (consumed, self.doc.resolve(&entry.val)) {
+                (Consumed::Whole, _) => {}
+                (Consumed::Partly, Val::Object(child)) => {
+                    sink.begin_object(&entry.key);
+                    self.rest_object(*child, route, sink);
+                    sink.end_object();
+                }
+                (_, Val::Raw(raw)) if self.is_null_value(Src::Raw(raw)) => {}
+                (_, Val::Owned(raw)) if self.is_null_value(Src::Raw(raw)) => {}
+                (_, Val::Text(text)) if self.is_null_value(Src::Text(text)) => {}
+                (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
+                (_, Val::Owned(raw)) => sink.raw(&entry.key, raw.get()),
+                (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
+            }
+        }
+    }
+}
+
+impl Got<'_> {
+    /// The string a value compares as (routing, enum keys, drop rules, templates).
+    fn key(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Got::Src(s) => s.scalar().into_key(),
+            Got::Owned(v) => Src::Value(v).scalar().into_key(),
+        }
+    }
+}
