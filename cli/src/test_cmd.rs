@@ -1,4 +1,5 @@
-//! `ocsfmap test`: run every mapping's sample inputs against its expected outputs.
+//! `ocsfmap test`: run every mapping's sample inputs against its expected outputs (and
+//! the records it expects to be set aside).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -50,15 +51,21 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Err(e) => Verdict::Fail(format!("the mapping does not compile:\n{e}")),
         };
         match verdict {
-            Verdict::Pass { events } => {
+            Verdict::Pass { events, set_aside } => {
                 passed += 1;
-                println!("ok      {} ({events} events)", case.name);
+                println!("ok      {} ({})", case.name, counts(events, set_aside));
             }
-            Verdict::Blessed { events } => {
+            Verdict::Blessed { events, set_aside } => {
                 blessed += 1;
+                let rejects = if set_aside > 0 {
+                    format!(" and {}", case.rejects.display())
+                } else {
+                    String::new()
+                };
                 println!(
-                    "blessed {} ({events} events) -> {}",
+                    "blessed {} ({}) -> {}{rejects}",
                     case.name,
+                    counts(events, set_aside),
                     case.expected.display()
                 );
             }
@@ -79,4 +86,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// "3 events", or "3 events, 1 set aside" for a case that declares rejects.
+fn counts(events: usize, set_aside: usize) -> String {
+    if set_aside > 0 {
+        format!("{events} events, {set_aside} set aside")
+    } else {
+        format!("{events} events")
+    }
 }
