@@ -12,7 +12,7 @@ use arrow::json::LineDelimitedWriter;
 use ocsfmap_core::mapping::lake::check_source_name;
 use ocsfmap_core::run::{self, Input, Outputs, RunOptions};
 use ocsfmap_output::parquet::{ParquetOptions, ParquetOutput, ParquetRows};
-use ocsfmap_testkit as vectors;
+use ocsfmap_testkit::{self as vectors, Json};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
@@ -23,6 +23,15 @@ fn repo() -> PathBuf {
 /// Transforms every sample input of a shipped mapping into Parquet under `out`.
 fn write_parquet(source: &str, out: &Path) -> Vec<PathBuf> {
     write_parquet_files(source, out, 1000, ParquetOptions::DEFAULT_MAX_BUFFER_BYTES)
+}
+
+/// The golden cases of a shipped mapping.
+fn cases(source: &str) -> Vec<vectors::Case> {
+    vectors::discover(&repo().join("mappings"))
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.name.starts_with(&format!("{source}/")))
+        .collect()
 }
 
 fn write_parquet_files(
@@ -39,10 +48,9 @@ fn write_parquet_files(
         ..ParquetOptions::new(out, "us-east-1", "123456789012", "samples")
     };
     let mut parquet = ParquetOutput::new(&plan, options).unwrap();
-    let inputs: Vec<Input> = vectors::discover(&repo().join("mappings"))
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.name.starts_with(&format!("{source}/")))
+    let cases = cases(source);
+    let inputs: Vec<Input> = cases
+        .iter()
         .map(|c| Input {
             name: c.name.clone(),
             reader: Box::new(File::open(&c.input).unwrap()),
@@ -50,20 +58,42 @@ fn write_parquet_files(
         .collect();
     let new_rows = parquet.new_rows();
     let mut push = |batch: &mut ParquetRows| parquet.append(batch);
+    let mut set_aside = Vec::new();
     let stats = run::run(
         &plan,
         inputs,
-        RunOptions::default(),
+        RunOptions {
+            validate: true,
+            ..RunOptions::default()
+        },
         &mut Outputs {
             new_buffer: &new_rows,
             events: &mut push,
-            set_aside: &mut |s| panic!("{s:?}"),
+            set_aside: &mut |s| {
+                set_aside.push(vectors::reject_json(s));
+                Ok(())
+            },
             progress: &mut |_, _| {},
         },
     )
     .unwrap();
-    assert_eq!(stats.input, stats.output + stats.dropped, "{stats:?}");
+    // Exactly the records the cases declare are set aside, as with JSON output.
+    let declared: Vec<Json> = cases
+        .iter()
+        .flat_map(|c| vectors::expected_rejects(c).unwrap().unwrap_or_default())
+        .collect();
+    assert_eq!(set_aside, declared, "{source}");
+    assert_eq!(
+        stats.input,
+        stats.output + stats.dropped + set_aside.len() as u64,
+        "{stats:?}"
+    );
     parquet.finish().unwrap()
+}
+
+/// The day (since 1970-01-01) an event is filed under: its `eventDay` partition.
+fn day(e: &Value) -> i64 {
+    e["time"].as_i64().unwrap().div_euclid(86_400_000)
 }
 
 /// Reads a file back as JSON events (nulls left out, `unmapped` values parsed back).
@@ -102,20 +132,19 @@ fn read_back(path: &Path) -> (arrow::datatypes::SchemaRef, Vec<Value>) {
     (schema, events)
 }
 
-/// The JSON events of the shipped samples (their reviewed expected files), by class.
-fn expected_by_class(source: &str) -> BTreeMap<i64, Vec<Value>> {
-    let mut by_class: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
-    for case in vectors::discover(&repo().join("mappings")).unwrap() {
-        if case.name.starts_with(&format!("{source}/")) {
-            for e in vectors::expected(&case).unwrap().unwrap() {
-                by_class
-                    .entry(e["class_uid"].as_i64().unwrap())
-                    .or_default()
-                    .push(e);
-            }
+/// The JSON events of the shipped samples (their reviewed expected files), by class
+/// and day: what one Parquet file holds when files are not split by size.
+fn expected_by_partition(source: &str) -> BTreeMap<(i64, i64), Vec<Value>> {
+    let mut by_partition: BTreeMap<(i64, i64), Vec<Value>> = BTreeMap::new();
+    for case in cases(source) {
+        for e in vectors::expected(&case).unwrap().unwrap() {
+            by_partition
+                .entry((e["class_uid"].as_i64().unwrap(), day(&e)))
+                .or_default()
+                .push(e);
         }
     }
-    by_class
+    by_partition
 }
 
 /// Values the JSON output holds as numbers-in-strings or similar stay as they are in
@@ -140,11 +169,11 @@ fn parquet_holds_the_same_events_as_json_with_ocsf_types() {
     for source in ["aws-network-firewall", "windows-sysmon"] {
         let dir = tempfile::tempdir().unwrap();
         let files = write_parquet(source, dir.path());
-        let expected = expected_by_class(source);
+        let expected = expected_by_partition(source);
         assert_eq!(
             files.len(),
             expected.len(),
-            "{source}: one file per class here"
+            "{source}: one file per class and day"
         );
         for file in &files {
             let rel = file
@@ -158,6 +187,10 @@ fn parquet_holds_the_same_events_as_json_with_ocsf_types() {
             assert!(
                 events.iter().all(|e| e["class_uid"] == uid),
                 "{rel}: one class per file"
+            );
+            assert!(
+                events.iter().all(|e| day(e) == day(&events[0])),
+                "{rel}: one day per file"
             );
             let times: Vec<i64> = events.iter().map(|e| e["time"].as_i64().unwrap()).collect();
             assert!(
@@ -193,7 +226,11 @@ fn parquet_holds_the_same_events_as_json_with_ocsf_types() {
                 assert_eq!(port.data_type(), &DataType::Int32, "{rel}: ports are int32");
             }
 
-            let mut want: Vec<Value> = expected[&uid].iter().cloned().map(normalise).collect();
+            let mut want: Vec<Value> = expected[&(uid, day(&events[0]))]
+                .iter()
+                .cloned()
+                .map(normalise)
+                .collect();
             let mut got: Vec<Value> = events.into_iter().map(normalise).collect();
             sort_by_time(&mut want);
             sort_by_time(&mut got);
@@ -222,7 +259,7 @@ fn files_hold_at_most_max_rows_and_together_every_event() {
             );
             got.extend(events.into_iter().map(normalise));
         }
-        let mut want: Vec<Value> = expected_by_class(source)
+        let mut want: Vec<Value> = expected_by_partition(source)
             .into_values()
             .flatten()
             .map(normalise)
@@ -243,8 +280,23 @@ fn a_full_buffer_writes_its_file_whatever_the_row_count() {
     for file in &files {
         got += read_back(file).1.len();
     }
-    assert_eq!(files.len(), 6, "one file per sample input: {files:?}");
-    assert_eq!(got, 7, "every event is written once");
+    // Each sample input is one batch: it writes one file per class and day it holds.
+    let (mut want_files, mut want_rows) = (0, 0);
+    for case in cases("windows-sysmon") {
+        let events = vectors::expected(&case).unwrap().unwrap();
+        want_rows += events.len();
+        want_files += events
+            .iter()
+            .map(|e| (e["class_uid"].as_i64(), day(e)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    }
+    assert_eq!(
+        files.len(),
+        want_files,
+        "one file per batch, class and day: {files:?}"
+    );
+    assert_eq!(got, want_rows, "every event is written once");
 }
 
 #[test]
