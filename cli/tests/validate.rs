@@ -114,15 +114,37 @@ fn the_published_reference_mappings_mistakes_are_found() {
 }
 
 #[test]
-fn shipped_mappings_are_clean_and_exit_codes_follow_severity() {
+fn shipped_mappings_have_no_errors() {
     let (code, out) = ocsfmap(&["validate", "mappings/"]);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("error["), "{out}");
-    let (code, _) = ocsfmap(&["validate", "--deny-warnings", "mappings/"]);
-    assert_eq!(
-        code, 1,
-        "the shipped mappings leave some recommended attributes out"
+}
+
+#[test]
+fn exit_codes_follow_severity_and_deny_warnings() {
+    // A mapping without any diagnostic passes, with --deny-warnings too.
+    let clean = "cli/tests/fixtures/clean.yaml";
+    for args in [
+        &["validate", clean][..],
+        &["validate", "--deny-warnings", clean],
+    ] {
+        let (code, out) = ocsfmap(args);
+        assert_eq!((code, out.as_str()), (0, ""), "{args:?}");
+    }
+    // The same mapping less one recommended attribute: a warning, and nothing else.
+    let warning = "cli/tests/fixtures/warning.yaml";
+    let (code, out) = ocsfmap(&["validate", warning]);
+    assert_eq!(code, 0, "a warning alone passes: {out}");
+    assert!(
+        out.starts_with("warning[OM017]: recommended attributes not mapped: `message`\n")
+            && out.matches("warning[").count() == 1
+            && !out.contains("error["),
+        "{out}"
     );
+    let (code, out) = ocsfmap(&["validate", "--deny-warnings", warning]);
+    assert_eq!(code, 1, "--deny-warnings fails on the warning: {out}");
+    let (code, _) = ocsfmap(&["validate", "--deny-warnings", clean, warning]);
+    assert_eq!(code, 1, "one file with a warning is enough");
     let (code, _) = ocsfmap(&["validate", "no/such/file.yaml"]);
     assert_eq!(code, 2);
 }
@@ -266,6 +288,23 @@ fn limits_are_reported_at_their_place() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("error[OM028]: `$..*..*` has more than one descendant segment"),
+        "{out}"
+    );
+}
+
+#[test]
+fn test_command_runs_the_language_tests_and_checks_declared_rejects() {
+    let (code, out) = ocsfmap(&["test", "tests/language/"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok      routes-without-default/unrouted (0 events, 3 set aside)"),
+        "{out}"
+    );
+    assert!(!out.contains("FAILED"), "{out}");
+    let (code, out) = ocsfmap(&["test", "mappings/aws-cloudtrail.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok      aws-cloudtrail/insights-events (0 events, 2 set aside)"),
         "{out}"
     );
 }
