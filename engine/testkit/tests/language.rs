@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use ocsfmap_core::diagnostic::{Code, Rejection};
 use ocsfmap_core::mapping::{Syntax, parse_str};
 use ocsfmap_core::{Outcome, Plan, compile};
 use ocsfmap_output::JsonLines;
@@ -270,7 +271,10 @@ fn timestamp_block_formats_and_explicit_time_formats() {
     let (outcome, _) = eval(&p, r#"{"ts":"2020-10-01T21:26:05Z"}"#);
     assert_eq!(
         outcome,
-        Outcome::Rejected("time: cannot convert \"2020-10-01T21:26:05Z\" to timestamp_t".into())
+        Outcome::Rejected(Rejection::new(
+            Code::UncoercibleValue,
+            "time: cannot convert \"2020-10-01T21:26:05Z\" to timestamp_t"
+        ))
     );
 }
 
@@ -417,13 +421,19 @@ fn a_value_that_cannot_be_coerced_rejects_the_event_naming_attribute_and_value()
     assert_eq!(
         eval(&p, r#"{"port":"http"}"#),
         (
-            Outcome::Rejected("src_endpoint.port: cannot convert \"http\" to integer_t".into()),
+            Outcome::Rejected(Rejection::new(
+                Code::UncoercibleValue,
+                "src_endpoint.port: cannot convert \"http\" to integer_t"
+            )),
             None
         )
     );
     assert_eq!(
         eval(&p, r#"{"port":99999999999}"#).0,
-        Outcome::Rejected("src_endpoint.port: cannot convert 99999999999 to integer_t".into())
+        Outcome::Rejected(Rejection::new(
+            Code::UncoercibleValue,
+            "src_endpoint.port: cannot convert 99999999999 to integer_t"
+        ))
     );
 }
 
@@ -501,16 +511,20 @@ fn ocsf_1_8_0_types_apply_when_the_mapping_asks_for_it() {
 fn malformed_records_are_rejected_with_the_parser_position() {
     let p = network("message: $.m\n");
     let (outcome, _) = eval(&p, r#"{"m": "a",}"#);
-    let Outcome::Rejected(reason) = outcome else {
+    let Outcome::Rejected(Rejection { code, reason }) = outcome else {
         panic!()
     };
+    assert_eq!(code, Code::MalformedJson);
     assert!(
         reason.starts_with("invalid JSON: ") && reason.contains("line 1 column"),
         "{reason}"
     );
     assert_eq!(
         eval(&p, "[1,2]").0,
-        Outcome::Rejected("invalid JSON: an event must be a JSON object".into())
+        Outcome::Rejected(Rejection::new(
+            Code::NotAnObject,
+            "invalid JSON: an event must be a JSON object"
+        ))
     );
 }
 
