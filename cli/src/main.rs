@@ -1,5 +1,6 @@
 //! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
 
+mod explain;
 mod render;
 mod schema_cmd;
 mod test_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Test(test_cmd::Args),
     /// Print the Arrow schema or the Glue/Athena tables of a mapping's Parquet output.
     Schema(schema_cmd::Args),
+    /// Explain a diagnostic or rejection code (`OM015`), or list every code.
+    Explain(explain::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => test_cmd::run(&args),
         Command::Schema(args) => schema_cmd::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(code) => code,

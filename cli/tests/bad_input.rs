@@ -165,7 +165,7 @@ fn run_case(case: &Value) -> Result<(), String> {
             ));
         }
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            for key in ["line", "kind", "raw"] {
+            for key in ["line", "kind", "code", "raw"] {
                 if !w[key].is_null() && g[key] != w[key] {
                     problems.push(format!(
                         "set aside #{i}: {key} {}, expected {}",

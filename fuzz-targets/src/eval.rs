@@ -110,8 +110,8 @@ fn eval_one(name: &str, plan: &Plan, record: &str, sink: &mut JsonLines) {
                 ),
             }
         }
-        Outcome::Rejected(reason) => {
-            assert!(!reason.is_empty(), "{name}: a rejection says why");
+        Outcome::Rejected(rejection) => {
+            assert!(!rejection.reason.is_empty(), "{name}: a rejection says why");
             assert_eq!(
                 sink.buf.len(),
                 before,

@@ -68,13 +68,13 @@ pub fn read_all(input: Vec<u8>, format: &Format) -> Reading {
             );
         }
         if let Some(defect) = &found.defect {
-            assert!(!defect.is_empty(), "a defect says what is wrong");
+            assert!(!defect.reason.is_empty(), "a defect says what is wrong");
         }
         records.push(Record {
             bytes: out.clone(),
             line: position.line,
             index: position.index,
-            defect: found.defect,
+            defect: found.defect.map(|d| d.reason),
         });
     };
     Reading {

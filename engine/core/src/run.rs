@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::diagnostic::{Code, Rejection};
 use crate::event::EventBuffer;
 use crate::input::{Found, Position, RecordReader};
 use crate::plan::{Outcome, Plan};
@@ -76,6 +77,8 @@ pub struct SetAside {
     pub line: u64,
     pub record: u64,
     pub kind: SetAsideKind,
+    /// The registry code of the reason (`OM1xx`): what kind of problem it is.
+    pub code: Code,
     pub reason: String,
     /// The record as read (invalid UTF-8 replaced).
     pub raw: String,
@@ -228,6 +231,7 @@ fn input_failure(name: &str, at: Position, e: &io::Error) -> SetAside {
         line: at.line,
         record: at.index,
         kind: SetAsideKind::Rejected,
+        code: Code::InputCutShort,
         reason: format!("input could not be read past this point: {e}"),
         raw: String::new(),
     }
@@ -287,9 +291,12 @@ impl Batch {
                 result.stats.input += 1;
                 let outcome = match (&found.defect, std::str::from_utf8(bytes)) {
                     (Some(defect), _) => Outcome::Rejected(defect.clone()),
-                    (None, Err(e)) => Outcome::Rejected(format!(
-                        "invalid UTF-8 at byte offset {} of the record",
-                        e.valid_up_to()
+                    (None, Err(e)) => Outcome::Rejected(Rejection::new(
+                        Code::InvalidUtf8,
+                        format!(
+                            "invalid UTF-8 at byte offset {} of the record",
+                            e.valid_up_to()
+                        ),
                     )),
                     (None, Ok(text)) => {
                         let mark = events.mark();
@@ -302,7 +309,7 @@ impl Batch {
                         }
                     }
                 };
-                let (kind, reason) = match outcome {
+                let (kind, code, reason) = match outcome {
                     Outcome::Output { .. } => {
                         result.stats.output += 1;
                         continue;
@@ -311,9 +318,9 @@ impl Batch {
                         result.stats.dropped += 1;
                         continue;
                     }
-                    Outcome::Rejected(reason) => {
+                    Outcome::Rejected(Rejection { code, reason }) => {
                         result.stats.rejected += 1;
-                        (SetAsideKind::Rejected, reason)
+                        (SetAsideKind::Rejected, code, reason)
                     }
                     Outcome::Unrouted(value) => {
                         result.stats.unrouted += 1;
@@ -324,7 +331,7 @@ impl Batch {
                                     .to_owned()
                             }
                         };
-                        (SetAsideKind::Unrouted, reason)
+                        (SetAsideKind::Unrouted, Code::Unrouted, reason)
                     }
                 };
                 result.set_aside.push(SetAside {
@@ -332,6 +339,7 @@ impl Batch {
                     line: found.position.line,
                     record: found.position.index,
                     kind,
+                    code,
                     reason,
                     raw: String::from_utf8_lossy(bytes).into_owned(),
                 });
@@ -373,21 +381,26 @@ fn check_output<B: EventBuffer>(
     mark: usize,
     validate: bool,
 ) -> Option<Outcome> {
-    let reason = events.refuse(mark).or_else(|| {
-        if !validate {
-            return None;
-        }
-        // An event that cannot be read back is not known to be valid: it is rejected,
-        // never passed unchecked.
-        let Some(event) = events.event_json(mark) else {
-            return Some(
-                "not valid OCSF: the event written cannot be read back as JSON to check it"
+    let rejection = match events.refuse(mark) {
+        Some(reason) => Rejection::new(Code::WriterRefused, reason),
+        None if !validate => return None,
+        None => {
+            // An event that cannot be read back is not known to be valid: it is rejected,
+            // never passed unchecked.
+            let reason = match events.event_json(mark) {
+                None => "not valid OCSF: the event written cannot be read back as JSON to check it"
                     .to_owned(),
-            );
-        };
-        let problems = crate::check::check_event(plan.schema(), &event);
-        (!problems.is_empty()).then(|| format!("not valid OCSF: {}", problems.join("; ")))
-    })?;
+                Some(event) => {
+                    let problems = crate::check::check_event(plan.schema(), &event);
+                    if problems.is_empty() {
+                        return None;
+                    }
+                    format!("not valid OCSF: {}", problems.join("; "))
+                }
+            };
+            Rejection::new(Code::InvalidOcsf, reason)
+        }
+    };
     events.rollback(mark);
-    Some(Outcome::Rejected(reason))
+    Some(Outcome::Rejected(rejection))
 }

@@ -60,7 +60,7 @@ fn out(plan: &Plan, record: &str) -> Value {
 
 fn rejected(plan: &Plan, record: &str) -> String {
     match eval(plan, record) {
-        (Outcome::Rejected(reason), None) => reason,
+        (Outcome::Rejected(rejection), None) => rejection.reason,
         other => panic!("expected a rejection for {record}, got {other:?}"),
     }
 }

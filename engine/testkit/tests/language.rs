@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use ocsfmap_core::diagnostic::{Code, Rejection};
 use ocsfmap_core::mapping::{Syntax, parse_str};
 use ocsfmap_core::{Outcome, Plan, compile};
 use ocsfmap_output::JsonLines;
@@ -142,15 +143,19 @@ fn delimited_input_blocks_that_cannot_work_are_compile_errors() {
 fn malformed_records_are_rejected_with_the_parser_position() {
     let p = network("message: $.m\n");
     let (outcome, _) = eval(&p, r#"{"m": "a",}"#);
-    let Outcome::Rejected(reason) = outcome else {
+    let Outcome::Rejected(Rejection { code, reason }) = outcome else {
         panic!()
     };
+    assert_eq!(code, Code::MalformedJson);
     assert!(
         reason.starts_with("invalid JSON: ") && reason.contains("line 1 column"),
         "{reason}"
     );
     assert_eq!(
         eval(&p, "[1,2]").0,
-        Outcome::Rejected("invalid JSON: an event must be a JSON object".into())
+        Outcome::Rejected(Rejection::new(
+            Code::NotAnObject,
+            "invalid JSON: an event must be a JSON object"
+        ))
     );
 }

@@ -4,6 +4,7 @@
 
 use super::source::{CHUNK, Window};
 use super::{Found, MAX_RECORD_BYTES, Position};
+use crate::diagnostic::{Code, Rejection};
 use crate::event::FieldName;
 use crate::json_text::write_json_str;
 
@@ -101,7 +102,10 @@ impl LineFramer {
             let cut_short = newline.is_none() && win.has_error();
             let written = out.len();
             let mut defect = if dropped + line.len() as u64 > MAX_RECORD_BYTES as u64 {
-                Some(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20))
+                Some(Rejection::new(
+                    Code::RecordTooLarge,
+                    format!("larger than {} MiB", MAX_RECORD_BYTES >> 20),
+                ))
             } else {
                 match self.fields.line(line, out) {
                     Line::Header => continue,
@@ -113,8 +117,9 @@ impl LineFramer {
                 out.truncate(written);
                 out.extend_from_slice(line);
                 let e = win.take_error().map(|e| e.to_string()).unwrap_or_default();
-                defect = Some(format!(
-                    "cut short: the input could not be read past this point: {e}"
+                defect = Some(Rejection::new(
+                    Code::InputCutShort,
+                    format!("cut short: the input could not be read past this point: {e}"),
                 ));
             }
             self.index += 1;
@@ -167,7 +172,7 @@ impl Fields {
         }
         if let Some(reason) = &self.unusable {
             out.extend_from_slice(line);
-            return Line::Record(Some(reason.clone()));
+            return Line::Record(Some(Rejection::new(Code::NoUsableHeader, reason.clone())));
         }
         if self.header.as_deref() == Some(line) {
             return Line::Header;
@@ -247,7 +252,7 @@ impl Fields {
         (names, problem)
     }
 
-    fn write_object(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    fn write_object(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), Rejection> {
         let mut problem = None;
         let mut count = 0;
         out.push(b'{');
@@ -267,10 +272,11 @@ impl Fields {
                     problem.get_or_insert_with(|| format!("field {} is not valid UTF-8", i + 1));
                 }
             }
-        })?;
+        })
+        .map_err(|reason| Rejection::new(Code::MalformedLine, reason))?;
         out.push(b'}');
         if let Some(problem) = problem {
-            return Err(problem);
+            return Err(Rejection::new(Code::InvalidUtf8, problem));
         }
         if count != self.keys.len() {
             let named = if self.header.is_some() {
@@ -278,9 +284,12 @@ impl Fields {
             } else {
                 "the mapping names"
             };
-            return Err(format!(
-                "the line has {count} fields where {named} {}",
-                self.keys.len()
+            return Err(Rejection::new(
+                Code::MalformedLine,
+                format!(
+                    "the line has {count} fields where {named} {}",
+                    self.keys.len()
+                ),
             ));
         }
         Ok(())
@@ -293,7 +302,7 @@ pub(super) enum Line {
     /// The header (or a repeat of it): not a record.
     Header,
     /// A record written to the output buffer, or its defect.
-    Record(Option<String>),
+    Record(Option<Rejection>),
 }
 
 /// A header field that names a field rather than holding a value.
@@ -402,9 +411,10 @@ mod tests {
         let (line, raw) = read(&mut f, "2 10.0.0.1");
         assert_eq!(
             line,
-            Line::Record(Some(
-                "the line has 2 fields where the header names 3".into()
-            ))
+            Line::Record(Some(Rejection::new(
+                Code::MalformedLine,
+                "the line has 2 fields where the header names 3"
+            )))
         );
         assert_eq!(raw, "2 10.0.0.1");
     }
@@ -412,13 +422,19 @@ mod tests {
     #[test]
     fn a_bad_header_sets_every_line_aside_saying_why() {
         let mut f = fields(None, None);
-        let twice = Line::Record(Some("the header names `a` twice".into()));
+        let twice = Line::Record(Some(Rejection::new(
+            Code::NoUsableHeader,
+            "the header names `a` twice",
+        )));
         assert_eq!(read(&mut f, "a b a"), (twice.clone(), "a b a".to_owned()));
         assert_eq!(read(&mut f, "1 2 3"), (twice, "1 2 3".to_owned()));
         let mut f = fields(None, None);
         assert_eq!(
             read(&mut f, "a  b").0,
-            Line::Record(Some("header field 2 is empty".into()))
+            Line::Record(Some(Rejection::new(
+                Code::NoUsableHeader,
+                "header field 2 is empty"
+            )))
         );
     }
 
@@ -455,13 +471,13 @@ mod tests {
         assert_eq!(
             read(&mut f, "2 10.0.0.1 443"),
             (
-                Line::Record(Some(reason.into())),
+                Line::Record(Some(Rejection::new(Code::NoUsableHeader, reason))),
                 "2 10.0.0.1 443".to_owned()
             )
         );
         assert_eq!(
             read(&mut f, "2 10.0.0.1 443").0,
-            Line::Record(Some(reason.into()))
+            Line::Record(Some(Rejection::new(Code::NoUsableHeader, reason)))
         );
     }
 
@@ -497,13 +513,17 @@ mod tests {
         );
         assert_eq!(
             read(&mut f, r#"a "open b c"#).0,
-            Line::Record(Some(
-                "field 2 opens a quote that the line never closes".into()
-            ))
+            Line::Record(Some(Rejection::new(
+                Code::MalformedLine,
+                "field 2 opens a quote that the line never closes"
+            )))
         );
         assert_eq!(
             read(&mut f, r#"a "b"c d e"#).0,
-            Line::Record(Some("field 2 has text after its closing quote".into()))
+            Line::Record(Some(Rejection::new(
+                Code::MalformedLine,
+                "field 2 has text after its closing quote"
+            )))
         );
     }
 
@@ -514,7 +534,10 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(
             f.line(b"ok \xff", &mut out),
-            Line::Record(Some("field 2 is not valid UTF-8".into()))
+            Line::Record(Some(Rejection::new(
+                Code::InvalidUtf8,
+                "field 2 is not valid UTF-8"
+            )))
         );
         assert_eq!(out, b"ok \xff");
     }

@@ -17,6 +17,7 @@ use memchr::memmem;
 use super::scan::{Ev, Scanner};
 use super::source::{CHUNK, Window};
 use super::{Found, MAX_DEPTH, MAX_RECORD_BYTES, Position};
+use crate::diagnostic::{Code, Rejection};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -167,7 +168,12 @@ impl JsonFramer {
         out.extend_from_slice(line);
         let found = Found {
             position: self.position(win),
-            defect: too_deep.then(|| format!("nested deeper than {MAX_DEPTH} levels")),
+            defect: too_deep.then(|| {
+                Rejection::new(
+                    Code::NestedTooDeep,
+                    format!("nested deeper than {MAX_DEPTH} levels"),
+                )
+            }),
         };
         self.index += 1;
         self.pos = end;
@@ -250,11 +256,18 @@ impl JsonFramer {
         self.unit_start = self.pos;
         let size = open.dropped + (self.pos - open.start) as u64;
         let defect = if size > MAX_RECORD_BYTES as u64 {
-            Some(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20))
+            Some(Rejection::new(
+                Code::RecordTooLarge,
+                format!("larger than {} MiB", MAX_RECORD_BYTES >> 20),
+            ))
         } else {
             out.extend_from_slice(&win.buf[open.start..self.pos]);
-            (self.scanner.record_depth > MAX_DEPTH)
-                .then(|| format!("nested deeper than {MAX_DEPTH} levels"))
+            (self.scanner.record_depth > MAX_DEPTH).then(|| {
+                Rejection::new(
+                    Code::NestedTooDeep,
+                    format!("nested deeper than {MAX_DEPTH} levels"),
+                )
+            })
         };
         if self.mode == Mode::Undecided && self.scanner.between_values() {
             self.mode = if open.line_start && self.rest_of_line_is_blank(win) {
@@ -368,9 +381,11 @@ impl JsonFramer {
             Some(c) => format!("malformed JSON at line {error_line}, column {c}: {what}"),
             None => format!("malformed JSON at line {error_line}: {what}"),
         };
+        let mut code = Code::MalformedJson;
         if let Some(e) = error {
             // The input broke off inside this record: say so with it.
             reason = format!("cut short: the input could not be read past this point: {e}");
+            code = Code::InputCutShort;
         }
         if dropped + raw.len() as u64 > MAX_RECORD_BYTES as u64 {
             let _ = write!(
@@ -387,7 +402,7 @@ impl JsonFramer {
                 index: self.index,
                 offset: start_offset,
             },
-            defect: Some(reason),
+            defect: Some(Rejection::new(code, reason)),
         };
         self.index += 1;
         self.pos = resume;

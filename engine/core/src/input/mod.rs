@@ -25,6 +25,8 @@ pub use delimited::{Delimited, Header};
 
 use source::Window;
 
+use crate::diagnostic::Rejection;
+
 /// What the records of an input are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
@@ -56,7 +58,7 @@ pub struct Position {
 pub struct Found {
     pub position: Position,
     /// Why the record cannot be used, when it is rejected before parsing.
-    pub defect: Option<String>,
+    pub defect: Option<Rejection>,
 }
 
 enum Framer {
@@ -121,6 +123,7 @@ impl RecordReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
     use source::CHUNK;
     use std::io::Write;
 
@@ -138,7 +141,7 @@ mod tests {
             all.push((
                 String::from_utf8_lossy(&out).into_owned(),
                 found.position.line,
-                found.defect,
+                found.defect.map(|d| d.reason),
             ));
         }
         all
@@ -299,7 +302,11 @@ mod tests {
             all,
             [
                 (1, None, r#"{"a":"1","b":"2"}"#.len()),
-                (2, Some("larger than 32 MiB".to_owned()), 0),
+                (
+                    2,
+                    Some(Rejection::new(Code::RecordTooLarge, "larger than 32 MiB")),
+                    0
+                ),
                 (3, None, r#"{"a":"4","b":"5"}"#.len()),
             ]
         );

@@ -30,7 +30,7 @@ pub fn frames(input: &[u8], format: &Format) -> Result<(Vec<Frame>, Option<io::E
                 offset: found.position.offset,
                 line: found.position.line,
                 bytes: out.clone(),
-                defect: found.defect,
+                defect: found.defect.map(|d| d.reason),
             }),
             Ok(None) => return Ok((frames, None)),
             Err(e) => return Ok((frames, Some(e))),

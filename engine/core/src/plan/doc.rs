@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::trie::{NodeId, ROOT, Trie};
 use super::value::Src;
+use crate::diagnostic::Code;
 
 mod refuse;
 mod repeated;
@@ -61,16 +62,34 @@ pub struct Doc<'a> {
 /// Why an event could not be parsed.
 #[derive(Debug)]
 pub enum ParseError {
-    /// Not JSON, or not an object.
+    /// Not JSON.
     Json(serde_json::Error),
+    /// JSON, but not an object.
+    NotObject,
     /// JSON that holds a value serde_json would not read (see [`refuse`]).
     Refused(Refusal),
+}
+
+impl ParseError {
+    /// The registry code of the rejection this error causes.
+    pub fn code(&self) -> Code {
+        match self {
+            ParseError::Json(_) => Code::MalformedJson,
+            ParseError::NotObject => Code::NotAnObject,
+            ParseError::Refused(r) => match r.problem {
+                refuse::Problem::LoneSurrogate(_) => Code::LoneSurrogate,
+                refuse::Problem::NumberOutOfRange(_) => Code::NumberOutOfRange,
+                refuse::Problem::TooDeep => Code::NestedTooDeep,
+            },
+        }
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseError::Json(e) => write!(f, "invalid JSON: {e}"),
+            ParseError::NotObject => f.write_str("invalid JSON: an event must be a JSON object"),
             ParseError::Refused(r) => write!(f, "refused value: {r}"),
         }
     }
@@ -105,9 +124,7 @@ impl<'a> Doc<'a> {
             Err(e) => return Err(doc.parse_error(e)),
         };
         if !matches!(root, Val::Object(_)) {
-            return Err(ParseError::Json(de::Error::custom(
-                "an event must be a JSON object",
-            )));
+            return Err(ParseError::NotObject);
         }
         doc.slots[ROOT as usize] = Some(root);
         Ok(doc)

@@ -12,6 +12,7 @@ use super::value::{Scalar, Src};
 use super::{
     Consumed, Derived, Expr, Field, Leaf, OutNode, PathRef, Plan, Route, Router, TemplatePart,
 };
+use crate::diagnostic::{Code, Rejection};
 use crate::event::{EventTrees, Sink, Typed};
 
 /// What became of one input record.
@@ -23,8 +24,8 @@ pub enum Outcome {
     Dropped,
     /// No route takes the event; holds the routing value (`None` when absent).
     Unrouted(Option<String>),
-    /// Malformed, or a value that cannot be coerced; holds the reason.
-    Rejected(String),
+    /// Malformed, or a value that cannot be coerced; holds the code and the reason.
+    Rejected(Rejection),
 }
 
 /// A value read by an expression.
@@ -39,11 +40,14 @@ impl Plan {
         let doc = match Doc::parse(record, &self.trie) {
             Ok(doc) => doc,
             Err(ParseError::Json(e)) if e.is_eof() => {
-                return Outcome::Rejected(format!(
-                    "the record ends before its JSON value is complete ({e}); a JSON lines record must fit on one line"
+                return Outcome::Rejected(Rejection::new(
+                    Code::MalformedJson,
+                    format!(
+                        "the record ends before its JSON value is complete ({e}); a JSON lines record must fit on one line"
+                    ),
                 ));
             }
-            Err(e) => return Outcome::Rejected(e.to_string()),
+            Err(e) => return Outcome::Rejected(Rejection::new(e.code(), e.to_string())),
         };
         let ev = Evaluator {
             plan: self,
@@ -57,8 +61,8 @@ impl Plan {
                 None => cond.missing,
                 Some(k) => cond.any_of.iter().any(|v| **v == *k),
             };
-            if let Some(reason) = ev.failure() {
-                return Outcome::Rejected(reason);
+            if let Some(rejection) = ev.failure() {
+                return Outcome::Rejected(rejection);
             }
             if hit {
                 return Outcome::Dropped;
@@ -73,8 +77,8 @@ impl Plan {
             } => {
                 let value = ev.read(path);
                 let key = value.as_ref().and_then(Got::key);
-                if let Some(reason) = ev.failure() {
-                    return Outcome::Rejected(reason);
+                if let Some(rejection) = ev.failure() {
+                    return Outcome::Rejected(rejection);
                 }
                 match key
                     .as_deref()
@@ -95,17 +99,20 @@ impl Plan {
             memory: &mut memory,
             moved: Vec::new(),
         };
+        // A value that cannot be coerced is the event's rejection; else a value that
+        // could not be read at all.
         match ev
             .fields(fields, route, &mut state, sink)
+            .map_err(|reason| Rejection::new(Code::UncoercibleValue, reason))
             .and_then(|()| ev.failure().map_or(Ok(()), Err))
         {
             Ok(()) => {
                 sink.end_event();
                 Outcome::Output { class_uid }
             }
-            Err(reason) => {
+            Err(rejection) => {
                 sink.abort_event();
-                Outcome::Rejected(reason)
+                Outcome::Rejected(rejection)
             }
         }
     }
@@ -128,8 +135,12 @@ struct Evaluator<'e> {
 }
 
 impl<'e> Evaluator<'e> {
-    fn failure(&self) -> Option<String> {
-        self.failure.get().cloned()
+    /// A record that parsed but could not be read back whole is malformed JSON to the
+    /// reader that failed.
+    fn failure(&self) -> Option<Rejection> {
+        self.failure
+            .get()
+            .map(|reason| Rejection::new(Code::MalformedJson, reason.clone()))
     }
 
     fn fields<S: Sink>(
