@@ -56,12 +56,12 @@ pub fn check_event(schema: &Schema, event: &Value) -> Vec<String> {
 /// is declared) and that `has` lacks, in name order. The one rule for required and
 /// recommended attributes: events are checked with it, and so are mappings (by the
 /// linter, over what a route produces).
-pub fn unmet<'a>(
-    attrs: &'a HashMap<String, Attribute>,
+pub fn unmet<S: std::hash::BuildHasher>(
+    attrs: &HashMap<String, Attribute, S>,
     requirement: Requirement,
     applies: impl Fn(&Attribute) -> bool,
     has: impl Fn(&str) -> bool,
-) -> Vec<(&'a str, &'a Attribute)> {
+) -> Vec<(&str, &Attribute)> {
     let mut out: Vec<(&str, &Attribute)> = attrs
         .iter()
         .filter(|(name, attr)| attr.requirement == requirement && applies(attr) && !has(name))

@@ -228,6 +228,7 @@ impl Compiler<'_> {
 
     /// An untyped subtree (`unmapped`, `json_t`): nested objects stay objects, values pass through.
     pub(super) fn untyped(&mut self, value: &MappingValue, ptr: &str, attr_path: &str) -> OutNode {
+        #[allow(clippy::single_match_else)] // the two shapes read best side by side
         match value {
             MappingValue::Object(NestedObject(entries)) => OutNode::Object(
                 entries
