@@ -52,6 +52,25 @@ pub fn check_event(schema: &Schema, event: &Value) -> Vec<String> {
     problems
 }
 
+/// The attributes of `attrs` with `requirement` that apply (`applies`: their profile
+/// is declared) and that `has` lacks, in name order. The one rule for required and
+/// recommended attributes: events are checked with it, and so are mappings (by the
+/// linter, over what a route produces).
+pub fn unmet<S: std::hash::BuildHasher>(
+    attrs: &HashMap<String, Attribute, S>,
+    requirement: Requirement,
+    applies: impl Fn(&Attribute) -> bool,
+    has: impl Fn(&str) -> bool,
+) -> Vec<(&str, &Attribute)> {
+    let mut out: Vec<(&str, &Attribute)> = attrs
+        .iter()
+        .filter(|(name, attr)| attr.requirement == requirement && applies(attr) && !has(name))
+        .map(|(name, attr)| (name.as_str(), attr))
+        .collect();
+    out.sort_unstable_by_key(|(name, _)| *name);
+    out
+}
+
 struct Checker<'s> {
     schema: &'s Schema,
     profiles: BTreeSet<&'s str>,
@@ -108,16 +127,13 @@ impl Checker<'_> {
                 ));
             }
         }
-        let mut names: Vec<&String> = attrs.keys().collect();
-        names.sort();
-        for name in names {
-            let attr = &attrs[name];
-            if attr.requirement == Requirement::Required
-                && self.declared(attr)
-                && !obj.contains_key(name)
-            {
-                out.push(format!("required attribute `{prefix}{name}` is missing"));
-            }
+        for (name, _) in unmet(
+            attrs,
+            Requirement::Required,
+            |a| self.declared(a),
+            |n| obj.contains_key(n),
+        ) {
+            out.push(format!("required attribute `{prefix}{name}` is missing"));
         }
         let at = if prefix.is_empty() {
             owner

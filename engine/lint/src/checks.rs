@@ -1,31 +1,43 @@
 //! Semantic checks of a mapping against the OCSF schema of its version: what a literal
 //! may hold, what contradicts what, what each route must produce, and profiles.
+//!
+//! The checks read the compiled plan (each route's class, what it produces) and what
+//! the compiler recorded of each route's attributes ([`Written`]): they never resolve
+//! classes or attributes themselves, so they see every route the compiler sees.
 
 use std::collections::{BTreeSet, HashMap};
 
+use serde_json::Value;
+
+use ocsfmap_core::check::unmet;
 use ocsfmap_core::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
 use ocsfmap_core::mapping::lake;
-use ocsfmap_core::mapping::model::{MappingFile, RouteSpec};
+use ocsfmap_core::mapping::model::MappingFile;
 use ocsfmap_core::mapping::node::Node;
-use ocsfmap_core::mapping::path::is_path;
-use ocsfmap_core::plan::Plan;
+use ocsfmap_core::plan::{Plan, Written, WrittenAs};
 use ocsfmap_core::schema::{AttrType, Attribute, Class, Requirement, Schema};
 
-/// Runs every check; `plan` is the compiled mapping (checks of what routes produce need it).
-pub fn check(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
+/// Runs every check; `plan` is the compiled mapping and `written` what the compiler
+/// recorded of each route's attributes (in `ocsf_mapping`'s order).
+pub fn check(file: &MappingFile, plan: &Plan, written: &[Vec<Written>], out: &mut Vec<Diagnostic>) {
     let schema = plan.schema();
     let src = &file.custom_source_events;
     lake_names(file, plan, out);
-    for (index, (key, spec)) in src.ocsf_mapping.0.iter().enumerate() {
+    let routes = plan.routes().zip(&src.ocsf_mapping.0).zip(written);
+    for (index, (((key, uid), (_, spec)), attributes)) in routes.enumerate() {
+        let Some(class) = uid.and_then(|uid| schema.class_by_uid(uid)) else {
+            continue;
+        };
+        // A route without a `schema_mapping` object is reported by the compiler.
+        if !matches!(spec.schema_mapping, Some(Node::Object(_))) {
+            continue;
+        }
         let ptr = format!("/custom_source_events/ocsf_mapping/{}", pointer_token(key));
-        let Some(class) = route_class(spec, schema) else {
-            continue;
-        };
-        let Some(Node::Object(entries)) = &spec.schema_mapping else {
-            continue;
-        };
         let mut c = Checker {
             schema,
+            class,
+            written: attributes,
+            by_pointer: attributes.iter().map(|w| (w.pointer.as_str(), w)).collect(),
             out: &mut *out,
         };
         let mptr = format!("{ptr}/schema_mapping");
@@ -41,56 +53,43 @@ pub fn check(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
                 None,
             );
         }
-        let profiles = c.profiles(entries, class, &mptr);
-        c.class_facts(entries, class, &mptr, &plan.ocsf_version);
-        c.object(entries, &class.attributes, &mptr, "", profiles.as_ref());
+        let profiles = c.profiles(&mptr);
+        c.class_facts(&mptr, &plan.ocsf_version);
+        c.attributes(profiles.as_ref());
         if let Some(outline) = plan.outline_at(index) {
-            c.produced(class, &outline, &mptr, profiles.as_ref());
+            c.produced(&outline, &mptr, profiles.as_ref());
         }
     }
     unreachable_routes(file, out);
 }
 
-fn route_class<'s>(spec: &RouteSpec, schema: &'s Schema) -> Option<&'s Class> {
-    if spec.drop {
-        return None;
-    }
-    let by_name = spec.schema.as_deref().and_then(|n| schema.class_by_name(n));
-    let uid = match spec
-        .schema_mapping
-        .as_ref()
-        .and_then(|m| m.get("class_uid"))
-    {
-        Some(Node::Number(n)) => n.as_i64(),
-        _ => None,
-    };
-    by_name.or_else(|| uid.and_then(|u| schema.class_by_uid(u)))
-}
-
 struct Checker<'a> {
     schema: &'a Schema,
+    class: &'a Class,
+    /// The route's attributes, in the order the mapping writes them.
+    written: &'a [Written],
+    by_pointer: HashMap<&'a str, &'a Written>,
     out: &'a mut Vec<Diagnostic>,
 }
 
-/// The literal integer or string a mapping value holds, if it is a literal.
-fn literal(node: &Node) -> Option<&Node> {
-    match node {
-        Node::String(s) if is_path(s) => None,
-        Node::Number(_) | Node::String(_) | Node::Bool(_) => Some(node),
-        Node::Object(_) => node.get("literal"),
+fn as_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-fn as_int(node: &Node) -> Option<i64> {
-    match node {
-        Node::Number(n) => n.as_i64(),
-        Node::String(s) => s.trim().parse().ok(),
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
-fn as_text(node: &Node) -> Option<String> {
+fn node_text(node: &Node) -> Option<String> {
     match node {
         Node::String(s) => Some(s.clone()),
         Node::Number(n) => Some(n.to_string()),
@@ -99,7 +98,7 @@ fn as_text(node: &Node) -> Option<String> {
     }
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn push(
         &mut self,
         code: Code,
@@ -117,23 +116,38 @@ impl Checker<'_> {
         });
     }
 
+    /// The OCSF attribute a written attribute sets.
+    fn attribute(&self, w: &Written) -> Option<&'a Attribute> {
+        let attrs = match &w.object {
+            None => &self.class.attributes,
+            Some(object) => &self.schema.object(object)?.attributes,
+        };
+        attrs.get(&w.name)
+    }
+
+    /// A top-level attribute of the route.
+    fn top(&self, name: &str) -> Option<&'a Written> {
+        self.written
+            .iter()
+            .find(|w| w.object.is_none() && w.name == name)
+    }
+
+    /// The literal of the top-level attribute `name`, if the mapping gives it one.
+    fn top_literal(&self, name: &str) -> Option<&'a Value> {
+        self.top(name).and_then(|w| w.literal.as_ref())
+    }
+
     /// Checks `metadata.profiles` and returns the declared profiles (`None` when they are
     /// not known statically).
-    fn profiles(
-        &mut self,
-        entries: &[(String, Node)],
-        class: &Class,
-        ptr: &str,
-    ) -> Option<BTreeSet<String>> {
-        let node = entries
-            .iter()
-            .find(|(k, _)| k == "metadata")?
-            .1
-            .get("profiles");
+    fn profiles(&mut self, ptr: &str) -> Option<BTreeSet<String>> {
+        self.top("metadata")?;
         let pptr = format!("{ptr}/metadata/profiles");
-        let names: Vec<String> = match node {
+        let names: Vec<(String, String)> = match self.by_pointer.get(pptr.as_str()) {
             None => Vec::new(),
-            Some(Node::String(s)) if !is_path(s) => {
+            Some(Written {
+                written_as: WrittenAs::Scalar(Value::String(s)),
+                ..
+            }) => {
                 let parts: Vec<String> = s
                     .split(',')
                     .map(|p| p.trim().to_owned())
@@ -148,17 +162,20 @@ impl Checker<'_> {
                     ),
                     Some(format!("write `profiles: [{}]`", parts.join(", "))),
                 );
-                parts
+                parts.into_iter().map(|p| (p, pptr.clone())).collect()
             }
-            Some(Node::Array(items)) => items.iter().filter_map(as_text).collect(),
+            Some(Written {
+                written_as: WrittenAs::List(items),
+                ..
+            }) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| Some((item.clone()?, format!("{pptr}/{i}"))))
+                .collect(),
             Some(_) => return None,
         };
-        for (i, name) in names.iter().enumerate() {
-            let iptr = if matches!(node, Some(Node::Array(_))) {
-                format!("{pptr}/{i}")
-            } else {
-                pptr.clone()
-            };
+        let class = self.class;
+        for (name, iptr) in &names {
             if !self.schema.has_profile(name) {
                 let names = self.schema.profile_names().iter().map(String::as_str);
                 let help = did_you_mean(name, names).map_or_else(
@@ -174,7 +191,7 @@ impl Checker<'_> {
                 self.push(
                     Code::UnknownProfile,
                     Severity::Error,
-                    &iptr,
+                    iptr,
                     format!("OCSF {} has no profile `{name}`", self.schema.version),
                     Some(help),
                 );
@@ -182,7 +199,7 @@ impl Checker<'_> {
                 self.push(
                     Code::UnknownProfile,
                     Severity::Error,
-                    &iptr,
+                    iptr,
                     format!("profile `{name}` does not apply to class `{}`", class.name),
                     Some(format!(
                         "profiles of `{}`: {}",
@@ -192,14 +209,14 @@ impl Checker<'_> {
                 );
             }
         }
-        Some(names.into_iter().collect())
+        Some(names.into_iter().map(|(name, _)| name).collect())
     }
 
     /// uid, name and version facts that must agree with the class and the OCSF version.
-    fn class_facts(&mut self, entries: &[(String, Node)], class: &Class, ptr: &str, version: &str) {
-        let get = |k: &str| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    fn class_facts(&mut self, ptr: &str, version: &str) {
+        let class = self.class;
         let expect_int = |c: &mut Self, key: &str, want: i64, what: &str| {
-            if let Some(got) = get(key).and_then(literal).and_then(as_int)
+            if let Some(got) = c.top_literal(key).and_then(as_int)
                 && got != want
             {
                 let message = format!("`{key}` is {got}, but {what} is {want}");
@@ -228,7 +245,7 @@ impl Checker<'_> {
             ("class_name", &class.caption),
             ("category_name", &class.category_name),
         ] {
-            if let Some(got) = get(key).and_then(literal).and_then(as_text)
+            if let Some(got) = self.top_literal(key).and_then(as_text)
                 && got != *want
             {
                 self.push(
@@ -245,8 +262,8 @@ impl Checker<'_> {
                 );
             }
         }
-        let activity = get("activity_id").and_then(literal).and_then(as_int);
-        if let Some(type_uid) = get("type_uid").and_then(literal).and_then(as_int) {
+        let activity = self.top_literal("activity_id").and_then(as_int);
+        if let Some(type_uid) = self.top_literal("type_uid").and_then(as_int) {
             match activity {
                 Some(a) => expect_int(
                     self,
@@ -270,14 +287,18 @@ impl Checker<'_> {
                 None => {}
             }
         }
-        if let Some(meta) = get("metadata")
-            && let Some(v) = meta.get("version").and_then(literal).and_then(as_text)
+        let vptr = format!("{ptr}/metadata/version");
+        if let Some(v) = self
+            .by_pointer
+            .get(vptr.as_str())
+            .and_then(|w| w.literal.as_ref())
+            .and_then(as_text)
             && v != version
         {
             self.push(
                 Code::VersionMismatch,
                 Severity::Error,
-                &format!("{ptr}/metadata/version"),
+                &vptr,
                 format!("metadata.version is `{v}`, but this mapping produces OCSF {version}"),
                 Some(format!(
                     "leave it out (ocsfmap fills in `{version}`), or set `ocsf_version`"
@@ -286,25 +307,20 @@ impl Checker<'_> {
         }
     }
 
-    /// Literal checks, profiles of attributes, deprecation and caption agreement, at every level.
-    fn object(
-        &mut self,
-        entries: &[(String, Node)],
-        attrs: &HashMap<String, Attribute>,
-        ptr: &str,
-        prefix: &str,
-        profiles: Option<&BTreeSet<String>>,
-    ) {
-        for (key, node) in entries {
-            let Some(attr) = attrs.get(key) else { continue };
-            let kptr = format!("{ptr}/{}", pointer_token(key));
-            let path = format!("{prefix}{key}");
+    /// Literal checks, profiles of attributes, deprecation and caption agreement, for
+    /// every attribute the mapping writes, at every level.
+    fn attributes(&mut self, profiles: Option<&BTreeSet<String>>) {
+        let written = self.written;
+        for w in written {
+            let Some(attr) = self.attribute(w) else {
+                continue;
+            };
             if attr.deprecated {
                 self.push(
                     Code::Deprecated,
                     Severity::Warning,
-                    &kptr,
-                    format!("`{path}` is deprecated in OCSF {}", self.schema.version),
+                    &w.pointer,
+                    format!("`{}` is deprecated in OCSF {}", w.path, self.schema.version),
                     None,
                 );
             }
@@ -315,183 +331,126 @@ impl Checker<'_> {
                 self.push(
                     Code::ProfileNotDeclared,
                     Severity::Error,
-                    &kptr,
-                    format!("`{path}` belongs to the {} profile, which metadata.profiles does not declare", attr.profiles.join("/")),
+                    &w.pointer,
+                    format!(
+                        "`{}` belongs to the {} profile, which metadata.profiles does not declare",
+                        w.path,
+                        attr.profiles.join("/")
+                    ),
                     Some(format!("add `{}` to metadata.profiles", attr.profiles[0])),
                 );
             }
-            self.literals(node, attr, &kptr, &path);
-            match (&attr.ty, node) {
-                (AttrType::Object(name), Node::Object(children))
-                    if node.get("enum").is_none() && literal(node).is_none() =>
-                {
-                    if let Some(def) = self.schema.object(name) {
-                        self.object(
-                            children,
-                            &def.attributes,
-                            &kptr,
-                            &format!("{path}."),
-                            profiles,
-                        );
-                    }
-                }
-                (AttrType::Object(name), Node::Array(items)) => {
-                    if let Some(def) = self.schema.object(name) {
-                        for (i, item) in items.iter().enumerate() {
-                            if let Node::Object(children) = item {
-                                self.object(
-                                    children,
-                                    &def.attributes,
-                                    &format!("{kptr}/{i}"),
-                                    &format!("{path}."),
-                                    profiles,
-                                );
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
+            self.literals(w, attr);
+            self.caption(w, attr);
         }
-        self.captions(entries, attrs, ptr, prefix);
     }
 
     /// Enum membership and ranges of the literals an attribute can receive.
-    fn literals(&mut self, node: &Node, attr: &Attribute, ptr: &str, path: &str) {
-        let mut candidates: Vec<(String, &Node)> = Vec::new();
-        match node {
-            Node::Object(_) if node.get("enum").is_some() => {
-                if let Some(Node::Object(values)) = node.get("enum").and_then(|e| e.get("values")) {
-                    for (k, v) in values {
-                        candidates.push((format!("{ptr}/enum/values/{}", pointer_token(k)), v));
-                    }
-                }
-                if let Some(other) = node.get("enum").and_then(|e| e.get("other")) {
-                    candidates.push((format!("{ptr}/enum/other"), other));
-                }
-            }
-            Node::Object(_) if node.get("coalesce").is_some() || node.get("default").is_some() => {
-                if let Some(Node::Array(items)) = node.get("coalesce") {
-                    candidates.extend(
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, n)| (format!("{ptr}/coalesce/{i}"), n)),
-                    );
-                }
-                if let Some(d) = node.get("default") {
-                    candidates.push((format!("{ptr}/default"), d));
-                }
-            }
-            _ => candidates.push((ptr.to_owned(), node)),
+    fn literals(&mut self, w: &Written, attr: &Attribute) {
+        if !matches!(attr.ty, AttrType::Int | AttrType::Long) || attr.is_array {
+            return;
         }
-        for (cptr, candidate) in candidates {
-            let Some(value) = literal(candidate).and_then(as_int) else {
+        let path = &w.path;
+        for (cptr, candidate) in &w.candidates {
+            let Some(value) = as_int(candidate) else {
                 continue;
             };
-            if matches!(attr.ty, AttrType::Int | AttrType::Long) && !attr.is_array {
-                if let Some(e) = &attr.enumeration
-                    && e.caption(value).is_none()
-                {
-                    let valid: Vec<String> = e
-                        .ids()
-                        .iter()
-                        .map(|id| format!("{id} {}", e.caption(*id).unwrap_or_default()))
-                        .collect();
-                    self.push(
-                        Code::EnumValue,
-                        Severity::Error,
-                        &cptr,
-                        format!("{value} is not a value of `{path}`"),
-                        Some(format!("valid values: {}", valid.join(", "))),
-                    );
-                }
-                if let Some((lo, hi)) = attr.range
-                    && !(lo..=hi).contains(&value)
-                {
-                    let message = format!(
-                        "{value} is out of range for `{path}` ({}: {lo} to {hi})",
-                        attr.type_name
-                    );
-                    self.push(Code::OutOfRange, Severity::Error, &cptr, message, None);
-                }
+            if let Some(e) = &attr.enumeration
+                && e.caption(value).is_none()
+            {
+                let valid: Vec<String> = e
+                    .ids()
+                    .iter()
+                    .map(|id| format!("{id} {}", e.caption(*id).unwrap_or_default()))
+                    .collect();
+                self.push(
+                    Code::EnumValue,
+                    Severity::Error,
+                    cptr,
+                    format!("{value} is not a value of `{path}`"),
+                    Some(format!("valid values: {}", valid.join(", "))),
+                );
+            }
+            if let Some((lo, hi)) = attr.range
+                && !(lo..=hi).contains(&value)
+            {
+                let message = format!(
+                    "{value} is out of range for `{path}` ({}: {lo} to {hi})",
+                    attr.type_name
+                );
+                self.push(Code::OutOfRange, Severity::Error, cptr, message, None);
             }
         }
     }
 
     /// A literal caption must be the caption of its literal id (except for 99, Other,
     /// whose caption carries the source's own value).
-    fn captions(
-        &mut self,
-        entries: &[(String, Node)],
-        attrs: &HashMap<String, Attribute>,
-        ptr: &str,
-        prefix: &str,
-    ) {
-        let get = |k: &str| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-        for (key, node) in entries {
-            // Class and category names are checked against the class itself.
-            if prefix.is_empty() && (key == "class_uid" || key == "category_uid") {
-                continue;
-            }
-            let Some(attr) = attrs.get(key) else { continue };
-            let (Some(sibling), Some(e)) = (&attr.sibling, &attr.enumeration) else {
-                continue;
-            };
-            let Some(id) = literal(node).and_then(as_int) else {
-                continue;
-            };
-            let Some(caption) = get(sibling).and_then(literal).and_then(as_text) else {
-                continue;
-            };
-            if let Some(want) = e.caption_conflict(id, &caption) {
-                self.push(
-                    Code::Contradiction,
-                    Severity::Error,
-                    &format!("{ptr}/{}", pointer_token(sibling)),
-                    format!("`{prefix}{sibling}` is `{caption}`, but `{prefix}{key}` {id} means `{want}`"),
-                    Some(format!("write `{want}`, or leave `{prefix}{sibling}` out: ocsfmap derives it")),
-                );
-            }
+    fn caption(&mut self, w: &Written, attr: &Attribute) {
+        // Class and category names are checked against the class itself.
+        if w.object.is_none() && (w.name == "class_uid" || w.name == "category_uid") {
+            return;
+        }
+        let (Some(sibling), Some(e)) = (&attr.sibling, &attr.enumeration) else {
+            return;
+        };
+        let Some(id) = w.literal.as_ref().and_then(as_int) else {
+            return;
+        };
+        let parent = w.pointer.rsplit_once('/').map_or("", |(p, _)| p);
+        let sptr = format!("{parent}/{}", pointer_token(sibling));
+        let Some(caption) = self
+            .by_pointer
+            .get(sptr.as_str())
+            .and_then(|s| s.literal.as_ref())
+            .and_then(as_text)
+        else {
+            return;
+        };
+        if let Some(want) = e.caption_conflict(id, &caption) {
+            let prefix = w.path.strip_suffix(w.name.as_str()).unwrap_or_default();
+            let key = &w.name;
+            self.push(
+                Code::Contradiction,
+                Severity::Error,
+                &sptr,
+                format!(
+                    "`{prefix}{sibling}` is `{caption}`, but `{prefix}{key}` {id} means `{want}`"
+                ),
+                Some(format!(
+                    "write `{want}`, or leave `{prefix}{sibling}` out: ocsfmap derives it"
+                )),
+            );
         }
     }
 
     /// Required and recommended attributes, profile requirements and constraints, from
     /// what the route produces.
-    fn produced(
-        &mut self,
-        class: &Class,
-        outline: &[String],
-        ptr: &str,
-        profiles: Option<&BTreeSet<String>>,
-    ) {
+    fn produced(&mut self, outline: &[String], ptr: &str, profiles: Option<&BTreeSet<String>>) {
+        let class = self.class;
         let have: BTreeSet<&str> = outline.iter().map(String::as_str).collect();
-        let declared = |p: &[String]| {
-            p.is_empty() || profiles.is_some_and(|d| p.iter().any(|x| d.contains(x)))
+        let declared = |a: &Attribute| {
+            a.profiles.is_empty()
+                || profiles.is_some_and(|d| a.profiles.iter().any(|x| d.contains(x)))
         };
-        let mut required: Vec<(&String, &Attribute)> = class.attributes.iter().collect();
-        required.sort_by_key(|(k, _)| k.as_str());
-        let mut recommended = Vec::new();
-        for (name, attr) in &required {
-            if have.contains(name.as_str()) || !declared(&attr.profiles) {
-                continue;
-            }
-            match attr.requirement {
-                Requirement::Required => {
-                    let via = if attr.profiles.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (by the {} profile)", attr.profiles.join("/"))
-                    };
-                    let message = format!("required attribute `{name}`{via} is not mapped");
-                    self.push(Code::MissingRequired, Severity::Error, ptr, message, None);
-                }
-                Requirement::Recommended if attr.profiles.is_empty() => {
-                    recommended.push(format!("`{name}`"));
-                }
-                _ => {}
-            }
+        let top = |n: &str| have.contains(n);
+        for (name, attr) in unmet(&class.attributes, Requirement::Required, declared, top) {
+            let via = if attr.profiles.is_empty() {
+                String::new()
+            } else {
+                format!(" (by the {} profile)", attr.profiles.join("/"))
+            };
+            let message = format!("required attribute `{name}`{via} is not mapped");
+            self.push(Code::MissingRequired, Severity::Error, ptr, message, None);
         }
+        let recommended: Vec<String> = unmet(
+            &class.attributes,
+            Requirement::Recommended,
+            |a| a.profiles.is_empty(),
+            top,
+        )
+        .into_iter()
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
         if !recommended.is_empty() {
             let message = format!(
                 "recommended attributes not mapped: {}",
@@ -526,17 +485,10 @@ impl Checker<'_> {
                     .collect::<Vec<_>>()
                     .join("/")
             );
-            let mut names: Vec<&String> = def.attributes.keys().collect();
-            names.sort();
-            for name in names {
-                let attr = &def.attributes[name];
-                if attr.requirement == Requirement::Required
-                    && declared(&attr.profiles)
-                    && !have.contains(format!("{prefix}{name}").as_str())
-                {
-                    let message = format!("`{path}` is missing its required attribute `{name}`");
-                    self.push(Code::MissingRequired, Severity::Error, &optr, message, None);
-                }
+            let inner = |n: &str| have.contains(format!("{prefix}{n}").as_str());
+            for (name, _) in unmet(&def.attributes, Requirement::Required, declared, inner) {
+                let message = format!("`{path}` is missing its required attribute `{name}`");
+                self.push(Code::MissingRequired, Severity::Error, &optr, message, None);
             }
             for unmet in def
                 .constraints
@@ -585,7 +537,7 @@ fn unreachable_routes(file: &MappingFile, out: &mut Vec<Diagnostic>) {
         if &rule.field != field {
             continue;
         }
-        for value in rule.any_of.iter().flatten().filter_map(as_text) {
+        for value in rule.any_of.iter().flatten().filter_map(node_text) {
             if routes.contains(value.as_str()) {
                 out.push(Diagnostic {
                     code: Code::UnreachableRoute,

@@ -34,18 +34,33 @@ pub struct Violation {
     pub at_key: bool,
 }
 
+/// The JSON Schema, compiled, and every property name it declares (for "did you mean").
+fn compile(text: &str) -> Result<(jsonschema::Validator, Vec<String>), String> {
+    let schema: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut keys = Vec::new();
+    collect_property_names(&schema, &mut keys);
+    let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
+    Ok((validator, keys))
+}
+
+/// The embedded schema, compiled; a panic naming the file when it does not compile.
+fn embedded(text: &str) -> (jsonschema::Validator, Vec<String>) {
+    compile(text).unwrap_or_else(|e| {
+        panic!(
+            "schemas/mapping.schema.json, embedded in this build, is not a valid JSON Schema ({e}): run OCSFMAP_BLESS=1 cargo test -p ocsfmap-lint --test mapping_schema"
+        )
+    })
+}
+
 /// Every way `document` breaks the shipped JSON Schema.
+///
+/// # Panics
+///
+/// When the schema embedded in this build does not compile: a broken build, never a
+/// property of the document (the `mapping_schema` test compiles it).
 pub fn violations(document: &Value) -> Vec<Violation> {
-    static COMPILED: OnceLock<Option<(jsonschema::Validator, Vec<String>)>> = OnceLock::new();
-    let compiled = COMPILED.get_or_init(|| {
-        let schema: Value = serde_json::from_str(SHIPPED).ok()?;
-        let mut keys = Vec::new();
-        collect_property_names(&schema, &mut keys);
-        Some((jsonschema::validator_for(&schema).ok()?, keys))
-    });
-    let Some((validator, keys)) = compiled else {
-        return Vec::new();
-    };
+    static COMPILED: OnceLock<(jsonschema::Validator, Vec<String>)> = OnceLock::new();
+    let (validator, keys) = COMPILED.get_or_init(|| embedded(SHIPPED));
     let mut out = Vec::new();
     for e in validator.iter_errors(document) {
         let at = e.instance_path.to_string();
@@ -85,5 +100,26 @@ fn collect_property_names(schema: &Value, out: &mut Vec<String>) {
         }
         Value::Array(items) => items.iter().for_each(|v| collect_property_names(v, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_schema_compiles_and_a_broken_one_is_an_error() {
+        assert!(compile(SHIPPED).is_ok());
+        let err = compile(r#"{"type": "no such type"}"#)
+            .err()
+            .unwrap_or_default();
+        assert!(!err.is_empty());
+        assert!(compile("{not json").is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "is not a valid JSON Schema")]
+    fn a_broken_embedded_schema_fails_loudly() {
+        embedded(r#"{"type": 12}"#);
     }
 }

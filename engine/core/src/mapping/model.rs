@@ -100,7 +100,13 @@ pub struct TimestampSpec {
 pub struct RouteSpec {
     #[serde(default)]
     pub schema: Option<String>,
+    /// Attribute -> mapping value (a path, a literal, an expression, a nested object or
+    /// a list).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<OrderedMap<super::value::MappingValue>>")
+    )]
     pub schema_mapping: Option<Node>,
     /// Extension: events taking this route are dropped on purpose.
     #[serde(default)]
@@ -178,6 +184,10 @@ pub struct DropRule {
     pub field: String,
     /// Drop when the field's value (compared as a string) is one of these.
     #[serde(default, rename = "in")]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "Option<Vec<serde_json::Value>>")
+    )]
     pub any_of: Option<Vec<Node>>,
     /// Drop when the field is absent or null.
     #[serde(default)]
@@ -185,8 +195,19 @@ pub struct DropRule {
 }
 
 /// A map that keeps file order and turns numeric YAML keys into strings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<T: serde::Serialize> serde::Serialize for OrderedMap<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

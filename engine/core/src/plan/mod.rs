@@ -11,7 +11,8 @@ pub mod value;
 use std::sync::Arc;
 
 pub use coerce::{Kind, Target, is_ip};
-pub use compile::{CompileError, compile, compile_all};
+pub use compile::front::{read_attributes, read_value};
+pub use compile::{Compilation, CompileError, Written, WrittenAs, compile, compile_all};
 pub use eval::Outcome;
 
 use crate::event::{FieldName, Typed};

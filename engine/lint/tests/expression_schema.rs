@@ -1,0 +1,117 @@
+//! The JSON Schema of mapping values and the compiler's front end agree: a value fits
+//! the generated schema exactly when the front end accepts it. Path syntax beyond the
+//! leading `$`, template placeholders and time formats are checked by the front end
+//! only (JSON Schema cannot express them); the last test pins those.
+
+use ocsfmap_core::mapping::Node;
+use ocsfmap_core::plan::read_value;
+
+/// Whether the generated schema accepts `value` as the mapping of an attribute.
+fn schema_accepts(value: &serde_json::Value) -> bool {
+    let schema: serde_json::Value =
+        serde_json::from_str(&ocsfmap_lint::language::generate()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let document = serde_json::json!({"custom_source_events": {
+        "source_name": "t",
+        "ocsf_mapping": {"r": {"schema": "base_event", "schema_mapping": {"message": value}}}
+    }});
+    validator.is_valid(&document)
+}
+
+/// Whether the front end reads `node` without a diagnostic.
+fn front_end_accepts(node: &Node) -> bool {
+    let mut diags = Vec::new();
+    read_value(node, "/v", &mut diags);
+    diags.is_empty()
+}
+
+fn node(yaml: &str) -> Node {
+    serde_yaml::from_str(yaml).unwrap()
+}
+
+const GOOD: &[&str] = &[
+    "$.a.b",
+    "$['key.with.dots']",
+    "$",
+    "plain text",
+    "12",
+    "true",
+    "null",
+    "[$.a, 1, {name: $.n}]",
+    "{name: $.n, uid: {literal: 1}, default: 3}",
+    "{enum: {evaluate: $.k, values: {'1': 1, x: $.y}}}",
+    "{enum: {evaluate: $.k, values: {}, other: {literal: $.z}}, default: 0}",
+    "{coalesce: [$.a, [1, 2], {template: 'at {$.t}'}]}",
+    "{coalesce: [], default: null}",
+    "{literal: {any: [thing]}}",
+    "{template: 'a {{brace}} and {$.b}'}",
+    "{timestamp: {field: $.t}}",
+    "{timestamp: {field: $.t, format: epoch_ms}, default: 0}",
+    "{split: $.a, separator: '/'}",
+    "{split: {coalesce: [$.a, $.b]}, separator: ',', index: -1, default: x}",
+    "{outer: {inner: {enum: {evaluate: $.k, values: {a: 1}}}}}",
+];
+
+const BAD: &[&str] = &[
+    "{literal: 1, template: x}",
+    "{literal: 1, extra: 2}",
+    "{enum: {values: {}}}",
+    "{enum: {evaluate: $.k}}",
+    "{enum: {evaluate: $.k, values: [1]}}",
+    "{enum: {evaluate: $.k, values: {}, otherwise: 1}}",
+    "{enum: {evaluate: 12, values: {}}}",
+    "{enum: {evaluate: not_a_path, values: {}}}",
+    "{enum: {evaluate: $.k, values: {x: {nested: 1}}}}",
+    "{enum: [1]}",
+    "{coalesce: $.x}",
+    "{coalesce: [{a: 1}]}",
+    "{template: 12}",
+    "{template: x, default: {a: 1}}",
+    "{timestamp: $.t}",
+    "{timestamp: {format: epoch}}",
+    "{timestamp: {field: $.t, zone: UTC}}",
+    "{timestamp: {field: $.t, format: 3}}",
+    "{timestamp: {field: plain, format: epoch}}",
+    "{split: $.a}",
+    "{split: $.a, separator: ''}",
+    "{split: $.a, separator: 1}",
+    "{split: $.a, separator: ',', index: first}",
+    "{split: $.a, separator: ',', index: 1.5}",
+    "{separator: ',', split: {a: 1}}",
+    "{outer: {inner: {coalesce: 1}}}",
+    "[$.a, {template: 1}]",
+];
+
+#[test]
+fn the_schema_accepts_exactly_what_the_front_end_accepts() {
+    let mut disagreements = Vec::new();
+    for (snippet, want) in GOOD
+        .iter()
+        .map(|s| (s, true))
+        .chain(BAD.iter().map(|s| (s, false)))
+    {
+        let node = node(snippet);
+        let schema = schema_accepts(&node.to_value());
+        let front = front_end_accepts(&node);
+        if schema != want || front != want {
+            disagreements.push(format!(
+                "{snippet}: expected {want}, schema {schema}, front end {front}"
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+#[test]
+fn what_only_the_front_end_checks() {
+    for snippet in [
+        "$.a..",
+        "{template: '{oops}'}",
+        "{template: 'open {$.a'}",
+        "{timestamp: {field: $.t, format: '%Q%'}}",
+    ] {
+        let node = node(snippet);
+        assert!(schema_accepts(&node.to_value()), "{snippet}");
+        assert!(!front_end_accepts(&node), "{snippet}");
+    }
+}
