@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use ocsfmap_core::check::unmet;
-use ocsfmap_core::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
+use ocsfmap_core::diagnostic::{Code, Diagnostic, did_you_mean, pointer_token};
 use ocsfmap_core::mapping::lake;
 use ocsfmap_core::mapping::model::MappingFile;
 use ocsfmap_core::mapping::node::Node;
@@ -44,7 +44,6 @@ pub fn check(file: &MappingFile, plan: &Plan, written: &[Vec<Written>], out: &mu
         if class.deprecated {
             c.push(
                 Code::Deprecated,
-                Severity::Warning,
                 &format!("{ptr}/schema"),
                 format!(
                     "class `{}` is deprecated in OCSF {}",
@@ -99,17 +98,11 @@ fn node_text(node: &Node) -> Option<String> {
 }
 
 impl<'a> Checker<'a> {
-    fn push(
-        &mut self,
-        code: Code,
-        severity: Severity,
-        pointer: &str,
-        message: String,
-        help: Option<String>,
-    ) {
+    /// Records a diagnostic at the severity its code has in the registry.
+    fn push(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
         self.out.push(Diagnostic {
             code,
-            severity,
+            severity: code.severity(),
             message,
             pointer: pointer.to_owned(),
             help,
@@ -155,7 +148,6 @@ impl<'a> Checker<'a> {
                     .collect();
                 self.push(
                     Code::ProfilesNotList,
-                    Severity::Error,
                     &pptr,
                     format!(
                         "metadata.profiles is the string `{s}`; OCSF wants a list of profile names"
@@ -190,7 +182,6 @@ impl<'a> Checker<'a> {
                 );
                 self.push(
                     Code::UnknownProfile,
-                    Severity::Error,
                     iptr,
                     format!("OCSF {} has no profile `{name}`", self.schema.version),
                     Some(help),
@@ -198,7 +189,6 @@ impl<'a> Checker<'a> {
             } else if !class.profiles.contains(name) {
                 self.push(
                     Code::UnknownProfile,
-                    Severity::Error,
                     iptr,
                     format!("profile `{name}` does not apply to class `{}`", class.name),
                     Some(format!(
@@ -222,7 +212,6 @@ impl<'a> Checker<'a> {
                 let message = format!("`{key}` is {got}, but {what} is {want}");
                 c.push(
                     Code::Contradiction,
-                    Severity::Error,
                     &format!("{ptr}/{key}"),
                     message,
                     Some(format!("write {want}, or leave it out: ocsfmap derives it")),
@@ -250,7 +239,6 @@ impl<'a> Checker<'a> {
             {
                 self.push(
                     Code::Contradiction,
-                    Severity::Error,
                     &format!("{ptr}/{key}"),
                     format!(
                         "`{key}` is `{got}`, but class {} is `{want}` here",
@@ -278,7 +266,6 @@ impl<'a> Checker<'a> {
                     );
                     self.push(
                         Code::Contradiction,
-                        Severity::Error,
                         &format!("{ptr}/type_uid"),
                         message,
                         None,
@@ -297,7 +284,6 @@ impl<'a> Checker<'a> {
         {
             self.push(
                 Code::VersionMismatch,
-                Severity::Error,
                 &vptr,
                 format!("metadata.version is `{v}`, but this mapping produces OCSF {version}"),
                 Some(format!(
@@ -318,7 +304,6 @@ impl<'a> Checker<'a> {
             if attr.deprecated {
                 self.push(
                     Code::Deprecated,
-                    Severity::Warning,
                     &w.pointer,
                     format!("`{}` is deprecated in OCSF {}", w.path, self.schema.version),
                     None,
@@ -330,7 +315,6 @@ impl<'a> Checker<'a> {
             {
                 self.push(
                     Code::ProfileNotDeclared,
-                    Severity::Error,
                     &w.pointer,
                     format!(
                         "`{}` belongs to the {} profile, which metadata.profiles does not declare",
@@ -365,7 +349,6 @@ impl<'a> Checker<'a> {
                     .collect();
                 self.push(
                     Code::EnumValue,
-                    Severity::Error,
                     cptr,
                     format!("{value} is not a value of `{path}`"),
                     Some(format!("valid values: {}", valid.join(", "))),
@@ -378,7 +361,7 @@ impl<'a> Checker<'a> {
                     "{value} is out of range for `{path}` ({}: {lo} to {hi})",
                     attr.type_name
                 );
-                self.push(Code::OutOfRange, Severity::Error, cptr, message, None);
+                self.push(Code::OutOfRange, cptr, message, None);
             }
         }
     }
@@ -411,7 +394,6 @@ impl<'a> Checker<'a> {
             let key = &w.name;
             self.push(
                 Code::Contradiction,
-                Severity::Error,
                 &sptr,
                 format!(
                     "`{prefix}{sibling}` is `{caption}`, but `{prefix}{key}` {id} means `{want}`"
@@ -440,7 +422,7 @@ impl<'a> Checker<'a> {
                 format!(" (by the {} profile)", attr.profiles.join("/"))
             };
             let message = format!("required attribute `{name}`{via} is not mapped");
-            self.push(Code::MissingRequired, Severity::Error, ptr, message, None);
+            self.push(Code::MissingRequired, ptr, message, None);
         }
         let recommended: Vec<String> = unmet(
             &class.attributes,
@@ -456,13 +438,7 @@ impl<'a> Checker<'a> {
                 "recommended attributes not mapped: {}",
                 recommended.join(", ")
             );
-            self.push(
-                Code::MissingRecommended,
-                Severity::Warning,
-                ptr,
-                message,
-                None,
-            );
+            self.push(Code::MissingRecommended, ptr, message, None);
         }
         // Objects the mapping builds key by key must have their own required attributes.
         for path in outline {
@@ -488,7 +464,7 @@ impl<'a> Checker<'a> {
             let inner = |n: &str| have.contains(format!("{prefix}{n}").as_str());
             for (name, _) in unmet(&def.attributes, Requirement::Required, declared, inner) {
                 let message = format!("`{path}` is missing its required attribute `{name}`");
-                self.push(Code::MissingRequired, Severity::Error, &optr, message, None);
+                self.push(Code::MissingRequired, &optr, message, None);
             }
             for unmet in def
                 .constraints
@@ -496,7 +472,6 @@ impl<'a> Checker<'a> {
             {
                 self.push(
                     Code::Constraint,
-                    Severity::Error,
                     &optr,
                     format!("`{path}` needs {unmet}"),
                     None,
@@ -541,7 +516,7 @@ fn unreachable_routes(file: &MappingFile, out: &mut Vec<Diagnostic>) {
             if routes.contains(value.as_str()) {
                 out.push(Diagnostic {
                     code: Code::UnreachableRoute,
-                    severity: Severity::Warning,
+                    severity: Code::UnreachableRoute.severity(),
                     message: format!("route `{value}` can never match: drop rule {i} drops every event with that value"),
                     pointer: format!("/custom_source_events/ocsf_mapping/{}", pointer_token(&value)),
                     help: Some("remove the route, or the value from the drop rule".into()),
@@ -559,7 +534,7 @@ fn lake_names(file: &MappingFile, plan: &Plan, out: &mut Vec<Diagnostic>) {
     let mut push = |pointer: &str, message: String, help: Option<String>| {
         out.push(Diagnostic {
             code: Code::SecurityLakeName,
-            severity: Severity::Error,
+            severity: Code::SecurityLakeName.severity(),
             message,
             pointer: pointer.to_owned(),
             help,

@@ -3,7 +3,7 @@
 //! every value that does not fit at its JSON pointer. The only place that reads the
 //! language's keys (`enum`, `coalesce`, ...) as strings.
 
-use crate::diagnostic::{Code, Diagnostic, Severity, pointer_token};
+use crate::diagnostic::{Code, Diagnostic, pointer_token};
 use crate::mapping::model::OrderedMap;
 use crate::mapping::node::Node;
 use crate::mapping::path::{self, PathError};
@@ -64,7 +64,7 @@ pub(super) fn path_diagnostic(ptr: &str, e: PathError) -> Diagnostic {
     };
     Diagnostic {
         code,
-        severity: Severity::Error,
+        severity: code.severity(),
         message: e.message,
         pointer: ptr.to_owned(),
         help: Some(help.into()),
@@ -82,10 +82,12 @@ struct Front<'d> {
 }
 
 impl Front<'_> {
+    /// Records a problem at the severity its code has in the registry (every code the
+    /// compiler reports this way is an error there).
     fn error(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
         self.diags.push(Diagnostic {
             code,
-            severity: Severity::Error,
+            severity: code.severity(),
             message,
             pointer: pointer.to_owned(),
             help,

@@ -110,7 +110,7 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
     let Some(schema) = schema::schema(&version) else {
         return failed(Diagnostic {
             code: Code::UnknownVersion,
-            severity: Severity::Error,
+            severity: Code::UnknownVersion.severity(),
             message: format!("OCSF version `{version}` is not supported"),
             pointer: "/custom_source_events/ocsf_version".into(),
             help: Some(format!(
@@ -123,7 +123,7 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
     if routes > MAX_ROUTES {
         return failed(Diagnostic {
             code: Code::Limit,
-            severity: Severity::Error,
+            severity: Code::Limit.severity(),
             message: format!(
                 "{routes} routes; a mapping may have at most {MAX_ROUTES} (the limit for mapping files)"
             ),
@@ -171,10 +171,12 @@ struct Compiler<'s> {
 }
 
 impl Compiler<'_> {
+    /// Records a problem at the severity its code has in the registry (every code the
+    /// compiler reports this way is an error there).
     fn error(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
         self.diags.push(Diagnostic {
             code,
-            severity: Severity::Error,
+            severity: code.severity(),
             message,
             pointer: pointer.to_owned(),
             help,

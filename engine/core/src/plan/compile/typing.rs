@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{Compiler, front};
-use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean, pointer_token};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean, pointer_token};
 use crate::mapping::value::{MappingValue, NestedObject};
 use crate::plan::coerce::{Kind, Target, coerce};
 use crate::plan::value::Src;
@@ -42,7 +42,7 @@ impl Compiler<'_> {
                 let suggestion = did_you_mean(key, attrs.keys().map(String::as_str));
                 self.diags.push(Diagnostic {
                     code: Code::UnknownAttribute,
-                    severity: Severity::Warning,
+                    severity: Code::UnknownAttribute.severity(),
                     message: format!("`{attr_path}` is not an attribute of `{owner}`; its value goes to `unmapped.{attr_path}`"),
                     pointer: ptr.clone(),
                     help: suggestion.map(|s| format!("did you mean `{prefix}{s}`?")),
