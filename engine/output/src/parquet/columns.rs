@@ -20,8 +20,11 @@ use ocsfmap_core::plan::value::decode_json_string;
 /// A column being built. Every variant keeps one validity flag per row.
 #[derive(Debug)]
 pub enum Column {
-    /// Int32, Int64, Float64 or Boolean: one generic implementation, [`Values`].
-    Primitive(Primitives),
+    // The primitive kinds: one generic implementation, [`Values`].
+    Int32(Values<i32>),
+    Int64(Values<i64>),
+    Float64(Values<f64>),
+    Bool(Values<bool>),
     Utf8(Strings),
     Struct {
         fields: Fields,
@@ -115,6 +118,7 @@ impl<T: Primitive> Values<T> {
         self.valid.len()
     }
 
+    #[inline]
     fn push(&mut self, v: Option<T>) {
         self.values.push(v.unwrap_or_default());
         self.valid.push(v.is_some());
@@ -144,67 +148,18 @@ impl<T: Primitive> Values<T> {
     }
 }
 
-/// The primitive columns, by Arrow type.
-#[derive(Debug)]
-pub enum Primitives {
-    Int32(Values<i32>),
-    Int64(Values<i64>),
-    Float64(Values<f64>),
-    Bool(Values<bool>),
-}
-
-/// Runs `$e` with `$v` bound to the [`Values`] inside a [`Primitives`], whatever its type.
-macro_rules! each {
-    ($p:expr, $v:ident => $e:expr) => {
-        match $p {
-            Primitives::Int32($v) => $e,
-            Primitives::Int64($v) => $e,
-            Primitives::Float64($v) => $e,
-            Primitives::Bool($v) => $e,
+/// A `match` on a column whose four primitive kinds share one arm, `$v` bound to their
+/// [`Values`]; the other arms follow.
+macro_rules! match_column {
+    ($column:expr, $v:ident => $primitive:expr, $($rest:tt)*) => {
+        match $column {
+            Column::Int32($v) => $primitive,
+            Column::Int64($v) => $primitive,
+            Column::Float64($v) => $primitive,
+            Column::Bool($v) => $primitive,
+            $($rest)*
         }
     };
-}
-
-impl Primitives {
-    fn len(&self) -> usize {
-        each!(self, v => v.len())
-    }
-
-    fn push(&mut self, value: &Typed<'_>) {
-        each!(self, v => v.push(Primitive::from_typed(value)));
-    }
-
-    fn push_null(&mut self) {
-        each!(self, v => v.push(None));
-    }
-
-    fn byte_size(&self) -> usize {
-        each!(self, v => v.byte_size())
-    }
-
-    fn truncate(&mut self, rows: usize) {
-        each!(self, v => v.truncate(rows));
-    }
-
-    fn value_at(&self, row: usize) -> Option<Value> {
-        each!(self, v => v.get(row).map(Into::into))
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        each!(self, v => v.finish())
-    }
-
-    /// Appends `rows` of `other`; `false` when it holds another type.
-    fn append(&mut self, other: &Primitives, rows: Range<usize>) -> bool {
-        match (self, other) {
-            (Primitives::Int32(v), Primitives::Int32(o)) => v.append(o, rows),
-            (Primitives::Int64(v), Primitives::Int64(o)) => v.append(o, rows),
-            (Primitives::Float64(v), Primitives::Float64(o)) => v.append(o, rows),
-            (Primitives::Bool(v), Primitives::Bool(o)) => v.append(o, rows),
-            _ => return false,
-        }
-        true
-    }
 }
 
 /// A string column: bytes end to end, offsets, validity.
@@ -308,10 +263,10 @@ fn nulls(valid: &mut Vec<bool>) -> Option<NullBuffer> {
 impl Column {
     pub fn new(t: &DataType) -> Self {
         match t {
-            DataType::Int32 => Column::Primitive(Primitives::Int32(Values::default())),
-            DataType::Int64 => Column::Primitive(Primitives::Int64(Values::default())),
-            DataType::Float64 => Column::Primitive(Primitives::Float64(Values::default())),
-            DataType::Boolean => Column::Primitive(Primitives::Bool(Values::default())),
+            DataType::Int32 => Column::Int32(Values::default()),
+            DataType::Int64 => Column::Int64(Values::default()),
+            DataType::Float64 => Column::Float64(Values::default()),
+            DataType::Boolean => Column::Bool(Values::default()),
             DataType::Struct(fields) => Column::Struct {
                 fields: fields.clone(),
                 children: fields.iter().map(|f| Column::new(f.data_type())).collect(),
@@ -337,8 +292,7 @@ impl Column {
     /// Bytes of data held (values, offsets, validity), for memory bounds.
     pub fn byte_size(&self) -> usize {
         let offsets = |o: &Vec<i32>, v: &Vec<bool>| std::mem::size_of_val(o.as_slice()) + v.len();
-        match self {
-            Column::Primitive(p) => p.byte_size(),
+        match_column! { self, v => v.byte_size(),
             Column::Utf8(s) => s.byte_size(),
             Column::Struct {
                 children, valid, ..
@@ -365,8 +319,7 @@ impl Column {
 
     /// Rows in the column.
     pub fn len(&self) -> usize {
-        match self {
-            Column::Primitive(p) => p.len(),
+        match_column! { self, v => v.len(),
             Column::Struct { valid: v, .. }
             | Column::List { valid: v, .. }
             | Column::Map { valid: v, .. } => v.len(),
@@ -375,8 +328,7 @@ impl Column {
     }
 
     pub fn push_null(&mut self) {
-        match self {
-            Column::Primitive(p) => p.push_null(),
+        match_column! { self, v => v.push(None),
             Column::Utf8(s) => s.push_null(),
             Column::Struct {
                 children, valid, ..
@@ -395,7 +347,10 @@ impl Column {
     /// the column's terms (text as JSON in a string column, else null).
     pub fn push(&mut self, v: &Typed<'_>) {
         match (self, v) {
-            (Column::Primitive(p), v) => p.push(v),
+            (Column::Int32(x), v) => x.push(Primitive::from_typed(v)),
+            (Column::Int64(x), v) => x.push(Primitive::from_typed(v)),
+            (Column::Float64(x), v) => x.push(Primitive::from_typed(v)),
+            (Column::Bool(x), v) => x.push(Primitive::from_typed(v)),
             (Column::Utf8(s), v) => {
                 write_text(v, s.data_mut());
                 s.end_value(true);
@@ -479,8 +434,7 @@ impl Column {
 
     /// Drops every row from `rows` on, and whatever a row still open had written.
     pub fn truncate(&mut self, rows: usize) {
-        match self {
-            Column::Primitive(p) => p.truncate(rows),
+        match_column! { self, v => v.truncate(rows),
             Column::Utf8(s) => s.truncate(rows),
             Column::Struct {
                 children, valid, ..
@@ -525,11 +479,10 @@ impl Column {
     /// Appends `rows` of `other`, a column of the same type.
     pub fn append(&mut self, other: &Column, rows: Range<usize>) {
         match (self, other) {
-            (Column::Primitive(p), Column::Primitive(o)) => {
-                if !p.append(o, rows.clone()) {
-                    rows.for_each(|_| p.push_null());
-                }
-            }
+            (Column::Int32(v), Column::Int32(o)) => v.append(o, rows),
+            (Column::Int64(v), Column::Int64(o)) => v.append(o, rows),
+            (Column::Float64(v), Column::Float64(o)) => v.append(o, rows),
+            (Column::Bool(v), Column::Bool(o)) => v.append(o, rows),
             (Column::Utf8(s), Column::Utf8(o)) => s.append(o, rows),
             (
                 Column::Struct {
@@ -595,15 +548,14 @@ impl Column {
     /// The value at `row` of an Int64 column, `None` when null or another type.
     pub fn int64_at(&self, row: usize) -> Option<i64> {
         match self {
-            Column::Primitive(Primitives::Int64(v)) => v.get(row),
+            Column::Int64(v) => v.get(row),
             _ => None,
         }
     }
 
     /// The value at `row` as JSON (for validation), `None` when null.
     pub fn value_at(&self, row: usize) -> Option<Value> {
-        match self {
-            Column::Primitive(p) => p.value_at(row),
+        match_column! { self, v => v.get(row).map(Into::into),
             Column::Utf8(s) => s.get(row).map(Value::from),
             Column::Struct {
                 fields,
@@ -650,8 +602,7 @@ impl Column {
 
     /// The column as an Arrow array; the column is left empty.
     pub fn finish(&mut self) -> ArrayRef {
-        match self {
-            Column::Primitive(p) => p.finish(),
+        match_column! { self, v => v.finish(),
             Column::Utf8(s) => Arc::new(s.finish()),
             Column::Struct {
                 fields,
