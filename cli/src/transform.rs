@@ -65,7 +65,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE)]
     max_rows_per_file: usize,
     /// Parquet: MiB of rows a class buffers before its file is written, however few rows
-    /// that is (bounds memory for large records).
+    /// that is (bounds memory for large records); 1 to 1024.
     #[arg(long, value_name = "MIB", default_value_t = ParquetOptions::DEFAULT_MAX_BUFFER_BYTES >> 20)]
     max_buffer_mb: usize,
     /// Parquet: file names start with this (default: the first input's name and a digest of
@@ -328,6 +328,13 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
             "--format parquet needs --region and --account-id (or security_lake.region and security_lake.account_id in the mapping)"
         );
     };
+    let most_mb = ParquetOptions::MAX_BUFFER_BYTES >> 20;
+    if args.max_buffer_mb > most_mb {
+        bail!(
+            "--max-buffer-mb {} is more than {most_mb}, the most a class can buffer (a Parquet string column holds less than 2 GiB)",
+            args.max_buffer_mb
+        );
+    }
     let file_prefix = args
         .file_prefix
         .clone()

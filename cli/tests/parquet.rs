@@ -350,3 +350,47 @@ fn runs_over_other_inputs_of_the_same_name_never_overwrite_each_other() {
             .starts_with("flows-")
     }));
 }
+
+#[test]
+fn a_buffer_past_what_a_string_column_holds_is_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |mb: &str| {
+        ocsfmap(&[
+            "transform",
+            "-m",
+            "mappings/aws-network-firewall.yaml",
+            "--format",
+            "parquet",
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--region",
+            "us-east-1",
+            "--account-id",
+            "123456789012",
+            "--max-buffer-mb",
+            mb,
+            "mappings/tests/aws-network-firewall/tls.input.jsonl",
+        ])
+    };
+    // 2048 MiB and more wrapped Arrow's 32-bit offsets; 1025 leaves no room for a batch.
+    for mb in ["1025", "2048", "4096"] {
+        let (code, _, stderr) = run(mb);
+        assert_eq!(code, 2, "{mb}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "--max-buffer-mb {mb} is more than 1024, the most a class can buffer"
+            )),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "nothing is written");
+    }
+    let (code, _, stderr) = run("1024");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        files_under(&out),
+        [
+            "ext/aws-network-firewall/region=us-east-1/accountId=123456789012/eventDay=20231114/tls-<inputs>-00001.parquet"
+        ]
+    );
+}

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use yaml_rust2::parser::{Event, Parser};
+mod outline;
 
 use super::limits::{MAX_MAPPING_BYTES, MAX_NESTING};
 use super::model::MappingFile;
@@ -141,35 +141,16 @@ pub fn parse_str(text: &str, syntax: Syntax, path: &Path) -> Result<MappingFile,
 }
 
 /// The 1-based position of the first collection nested deeper than [`MAX_NESTING`],
-/// if any. Read with an event parser that stops there: YAML scanners spend time in
+/// if any, found in one linear pass over the text (no YAML parser: they spend time in
 /// proportion to the open flow collections for every token, so the depth is checked
-/// before the document is parsed into values (and this parser's own flow depth is
-/// capped, which keeps this pass linear too). A document this parser cannot read is
-/// left to the parser that reports syntax errors.
+/// before the document is parsed into values). The place is where a YAML parser
+/// reports it. A document whose structure this pass cannot follow is left to the
+/// parser that reports syntax errors; it never refuses one that nests no deeper than
+/// the limit.
 pub fn too_deep(text: &str) -> Option<(usize, usize)> {
-    let mut parser = Parser::new_from_str(text);
-    let mut depth = 0usize;
-    loop {
-        let (event, mark) = match parser.next_token() {
-            Ok(next) => next,
-            // yaml-rust2 refuses flow collections past 255 levels.
-            Err(e) if e.info().contains("recursion limit") => {
-                return Some((e.marker().line(), e.marker().col() + 1));
-            }
-            Err(_) => return None,
-        };
-        match event {
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some((mark.line(), mark.col() + 1));
-                }
-            }
-            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
-            Event::StreamEnd | Event::Nothing => return None,
-            _ => {}
-        }
-    }
+    outline::scan(text, true)
+        .too_deep
+        .map(|at| (at.line, at.col + 1))
 }
 
 /// [`too_deep`] for JSON text, by counting brackets outside strings: JSON parsers are
@@ -221,26 +202,11 @@ fn existing_position(text: &str, line: usize, column: usize) -> (usize, usize) {
 /// for "more than one document", the first alias for an expansion that went past the
 /// repetition limit, else the end of the text (what was being read when it ended).
 fn unlocated_yaml_error(text: &str) -> (usize, usize) {
-    let mut parser = Parser::new_from_str(text);
-    let mut documents = 0;
-    let mut first_alias = None;
-    while let Ok((event, mark)) = parser.next_token() {
-        let at = (mark.line(), mark.col() + 1);
-        match event {
-            Event::DocumentStart => {
-                documents += 1;
-                if documents == 2 {
-                    return at;
-                }
-            }
-            Event::Alias(_) => {
-                first_alias.get_or_insert(at);
-            }
-            Event::StreamEnd | Event::Nothing => break,
-            _ => {}
-        }
-    }
-    first_alias.unwrap_or((usize::MAX, 0))
+    let outline = outline::scan(text, false);
+    outline
+        .second_document
+        .or(outline.first_alias)
+        .map_or((usize::MAX, 0), |at| (at.line, at.col + 1))
 }
 
 /// serde's messages end in " at line L column C"; the position is reported separately.

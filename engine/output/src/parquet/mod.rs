@@ -7,12 +7,13 @@
 //! `windows-sysmon-process_activity`).
 
 pub mod columns;
+mod lake_key;
 mod rows;
 pub mod schema;
+mod storage;
 
-use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{Array, Int64Array, RecordBatch, UInt32Array};
@@ -23,8 +24,13 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use self::columns::Column;
+pub use self::lake_key::{
+    END_EVENT_TIME_MS, LakeKey, MIN_EVENT_TIME_MS, check_event_time, event_day,
+};
+use self::lake_key::{day_name, day_number};
 use self::rows::ClassLayout;
 pub use self::rows::ParquetRows;
+pub use self::storage::{LocalDir, NotAFolder, Storage};
 use ocsfmap_core::Plan;
 use ocsfmap_core::mapping::lake::{self, LakeNameError};
 
@@ -41,6 +47,8 @@ pub enum Codec {
 /// Where and how Parquet files are written.
 #[derive(Debug, Clone)]
 pub struct ParquetOptions {
+    /// The local folder [`ParquetOutput::new`] writes under; a writer made with
+    /// [`ParquetOutput::with_storage`] stores its files in its storage instead.
     pub out_dir: PathBuf,
     pub region: String,
     pub account_id: String,
@@ -50,7 +58,8 @@ pub struct ParquetOptions {
     /// Rows per file at most; a class's rows are written when this many are buffered.
     pub max_rows_per_file: usize,
     /// Bytes of column data a class buffers before its rows are written, whatever their
-    /// number: bounds memory for large records.
+    /// number: bounds memory for large records. At most [`Self::MAX_BUFFER_BYTES`]
+    /// (a larger value is taken as that).
     pub max_buffer_bytes: usize,
     pub row_group_rows: usize,
 }
@@ -59,6 +68,10 @@ impl ParquetOptions {
     pub const DEFAULT_MAX_ROWS_PER_FILE: usize = 250_000;
     pub const DEFAULT_ROW_GROUP_ROWS: usize = 64 * 1024;
     pub const DEFAULT_MAX_BUFFER_BYTES: usize = 128 << 20;
+    /// The largest buffer: string columns have 32-bit offsets (Glue's `string` needs
+    /// them), so a column holds less than 2 GiB, and the buffer can pass its limit by
+    /// one batch of rows before it is written. 1 GiB leaves that batch room.
+    pub const MAX_BUFFER_BYTES: usize = 1 << 30;
 
     /// Options with the default codec (zstd), file size and row groups.
     pub fn new(
@@ -89,7 +102,17 @@ pub enum LayoutError {
     OutputDir { path: PathBuf, reason: String },
 }
 
-fn check_layout(options: &ParquetOptions) -> Result<(), LayoutError> {
+impl From<NotAFolder> for LayoutError {
+    fn from(e: NotAFolder) -> Self {
+        LayoutError::OutputDir {
+            path: e.path,
+            reason: "the output folder is (or is inside) a file, not a folder".into(),
+        }
+    }
+}
+
+/// The partition values and file prefix, checked before any event is read.
+fn check_names(options: &ParquetOptions) -> Result<(), LayoutError> {
     lake::check_account_id(&options.account_id)?;
     lake::check_region(&options.region)?;
     let prefix_ok = !options.file_prefix.is_empty()
@@ -104,13 +127,6 @@ fn check_layout(options: &ParquetOptions) -> Result<(), LayoutError> {
             rule: "letters, digits, `-`, `_` or `.`",
         }
         .into());
-    }
-    // Found before any event is read: an output folder that is a file.
-    if let Some(file) = options.out_dir.ancestors().find(|p| p.is_file()) {
-        return Err(LayoutError::OutputDir {
-            path: file.to_owned(),
-            reason: "the output folder is (or is inside) a file, not a folder".into(),
-        });
     }
     Ok(())
 }
@@ -155,19 +171,42 @@ struct ClassOut {
     parts: std::collections::BTreeMap<String, u32>,
 }
 
-/// Writes events of a plan's classes into Security Lake's layout. Events are evaluated
-/// into [`ParquetRows`] batches (from [`ParquetOutput::new_rows`]) and appended in order.
-pub struct ParquetOutput {
+/// Writes events of a plan's classes into Security Lake's layout, each file through a
+/// [`Storage`] (by default a local folder). Events are evaluated into [`ParquetRows`]
+/// batches (from [`ParquetOutput::new_rows`]) and appended in order.
+///
+/// A file is encoded in memory, then stored whole. Its bytes are about the size of the
+/// column data it is encoded from (less once compressed), which `max_buffer_bytes`
+/// bounds (passed by at most one batch of rows) along with `max_rows_per_file`.
+pub struct ParquetOutput<S: Storage = LocalDir> {
     options: ParquetOptions,
     layout: Arc<[ClassLayout]>,
     classes: Vec<ClassOut>,
-    written: Vec<PathBuf>,
+    storage: S,
+    written: Vec<S::Location>,
 }
 
-impl ParquetOutput {
-    /// Prepares one writer per class the plan can produce.
+impl ParquetOutput<LocalDir> {
+    /// Prepares one writer per class the plan can produce, writing under
+    /// `options.out_dir`.
     pub fn new(plan: &Plan, options: ParquetOptions) -> Result<Self, LayoutError> {
-        check_layout(&options)?;
+        check_names(&options)?;
+        let storage = LocalDir::new(&options.out_dir)?;
+        Self::with_storage(plan, options, storage)
+    }
+}
+
+impl<S: Storage> ParquetOutput<S> {
+    /// Prepares one writer per class the plan can produce, storing files in `storage`.
+    pub fn with_storage(
+        plan: &Plan,
+        mut options: ParquetOptions,
+        storage: S,
+    ) -> Result<Self, LayoutError> {
+        check_names(&options)?;
+        options.max_buffer_bytes = options
+            .max_buffer_bytes
+            .min(ParquetOptions::MAX_BUFFER_BYTES);
         let sources = class_sources(plan)?;
         let layout: Arc<[ClassLayout]> = sources
             .iter()
@@ -186,6 +225,7 @@ impl ParquetOutput {
             options,
             layout,
             classes,
+            storage,
             written: Vec::new(),
         })
     }
@@ -203,6 +243,15 @@ impl ParquetOutput {
         let max = self.options.max_rows_per_file.max(1);
         for i in 0..self.classes.len() {
             let rows = batch.rows(i);
+            if rows == 0 {
+                continue;
+            }
+            // Offsets are 32-bit: write what is buffered before a batch could take a
+            // column past them (only a batch far larger than the input's can).
+            let adding = batch.classes[i].byte_size();
+            if self.classes[i].root.byte_size() + adding > i32::MAX as usize {
+                self.flush(i)?;
+            }
             let mut start = 0;
             while start < rows {
                 let class = &mut self.classes[i];
@@ -220,8 +269,8 @@ impl ParquetOutput {
         Ok(())
     }
 
-    /// Writes what is buffered and returns every file written, in order.
-    pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
+    /// Writes what is buffered and returns where every file went, in order.
+    pub fn finish(mut self) -> io::Result<Vec<S::Location>> {
         for i in 0..self.classes.len() {
             self.flush(i)?;
         }
@@ -281,69 +330,29 @@ impl ParquetOutput {
             })?;
             let part = class.parts.entry(name.clone()).or_insert(0);
             *part += 1;
-            let dir = self
-                .options
-                .out_dir
-                .join("ext")
-                .join(&class.source)
-                .join(format!("region={}", self.options.region))
-                .join(format!("accountId={}", self.options.account_id))
-                .join(format!("eventDay={name}"));
-            let path = dir.join(format!("{}-{:05}.parquet", self.options.file_prefix, part));
-            write_file(&path, &sorted.slice(start, end - start), &self.options)?;
-            self.written.push(path);
+            let key = LakeKey {
+                source: &class.source,
+                region: &self.options.region,
+                account_id: &self.options.account_id,
+                event_day: &name,
+                file_prefix: &self.options.file_prefix,
+                part: *part,
+            }
+            .object_key();
+            let bytes = encode(&sorted.slice(start, end - start), &self.options)
+                .map_err(|e| io::Error::other(format!("cannot encode {key}: {e}")))?;
+            self.written.push(self.storage.put(&key, &bytes)?);
             start = end;
         }
         Ok(())
     }
 }
 
-const MS_PER_DAY: i64 = 86_400_000;
-/// 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch milliseconds: the times whose
-/// UTC day fits `eventDay=YYYYMMDD`.
-pub const MIN_EVENT_TIME_MS: i64 = -719_528 * MS_PER_DAY;
-pub const END_EVENT_TIME_MS: i64 = 2_932_897 * MS_PER_DAY;
-
-/// Days since 1970-01-01 (UTC) of epoch milliseconds.
-fn day_number(ms: i64) -> i64 {
-    ms.div_euclid(MS_PER_DAY)
-}
-
-/// `YYYYMMDD` of a day number, when its year is 0000 to 9999.
-fn day_name(day: i64) -> Option<String> {
-    if !(MIN_EVENT_TIME_MS / MS_PER_DAY..END_EVENT_TIME_MS / MS_PER_DAY).contains(&day) {
-        return None;
-    }
-    // 719_163 days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
-    let date = chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + 719_163).ok()?)?;
-    Some(date.format("%Y%m%d").to_string())
-}
-
-/// Whether a `time` (epoch milliseconds) has an `eventDay` partition: only years 0000
-/// to 9999 fit `YYYYMMDD`, and a time outside them is almost always a unit or parsing
-/// mistake, never to be filed under another day. The error names `time` and its value.
-pub fn check_event_time(ms: i64) -> Result<(), String> {
-    if (MIN_EVENT_TIME_MS..END_EVENT_TIME_MS).contains(&ms) {
-        return Ok(());
-    }
-    let readable = chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| format!(" ({})", t.format("%Y-%m-%dT%H:%M:%S%.3fZ")))
-        .unwrap_or_default();
-    Err(format!(
-        "`time` is {ms}{readable}: outside the years 0000 to 9999 that an eventDay=YYYYMMDD partition can hold"
-    ))
-}
-
-/// The `eventDay` partition (`YYYYMMDD`, UTC) of a `time` in epoch milliseconds.
-pub fn event_day(ms: i64) -> Result<String, String> {
-    check_event_time(ms)?;
-    day_name(day_number(ms)).ok_or_else(|| format!("`time` is {ms}: no calendar day"))
-}
-
-fn write_file(path: &Path, batch: &RecordBatch, options: &ParquetOptions) -> io::Result<()> {
-    if let Some(dir) = path.parent() {
-        create_dir(dir)?;
-    }
+/// One Parquet file of `batch`'s rows, in memory.
+fn encode(
+    batch: &RecordBatch,
+    options: &ParquetOptions,
+) -> Result<Vec<u8>, parquet::errors::ParquetError> {
     let compression = match options.codec {
         Codec::Zstd => Compression::ZSTD(ZstdLevel::default()),
         Codec::Gzip => Compression::GZIP(GzipLevel::default()),
@@ -355,44 +364,9 @@ fn write_file(path: &Path, batch: &RecordBatch, options: &ParquetOptions) -> io:
         .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
         .set_created_by("ocsfmap".to_owned())
         .build();
-    // Written beside and renamed, so a reader never sees half a file.
-    let tmp = path.with_extension("parquet.tmp");
-    let file = File::create(&tmp).map_err(|e| at(&tmp, "cannot create", &e))?;
-    let write = |e: parquet::errors::ParquetError| at(&tmp, "cannot write", &io::Error::other(e));
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(write)?;
-    writer.write(batch).map_err(write)?;
-    writer.close().map_err(write)?;
-    std::fs::rename(&tmp, path).map_err(|e| at(path, "cannot rename the finished file to", &e))
-}
-
-/// Creates a partition folder; an error names the path that failed: the part of the
-/// path that exists but is not a folder, or else the folder that could not be made.
-fn create_dir(dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        let not_a_folder = dir
-            .ancestors()
-            .find(|p| p.exists() && !p.is_dir() && !p.as_os_str().is_empty());
-        if let Some(file) = not_a_folder {
-            return io::Error::new(
-                e.kind(),
-                format!(
-                    "{}: is a file, not a folder (needed for {})",
-                    file.display(),
-                    dir.display()
-                ),
-            );
-        }
-        // The outermost folder that is missing is the one that could not be made.
-        let missing = dir
-            .ancestors()
-            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
-            .last()
-            .unwrap_or(dir);
-        at(missing, "cannot create the folder", &e)
-    })
-}
-
-/// An I/O error that names its path.
-fn at(path: &Path, what: &str, e: &io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props))?;
+    writer.write(batch)?;
+    writer.close()?;
+    Ok(bytes)
 }

@@ -323,10 +323,7 @@ impl EventBuffer for ParquetRows {
             return Some("the event's class is not one the mapping's routes produce".into());
         };
         let time = layout.time.and_then(|t| match &self.classes[class] {
-            Column::Struct { children, .. } => match &children[t] {
-                Column::Int64(values, valid) if valid[row] => Some(values[row]),
-                _ => None,
-            },
+            Column::Struct { children, .. } => children[t].int64_at(row),
             _ => None,
         });
         match time {
