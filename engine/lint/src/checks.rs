@@ -101,11 +101,8 @@ impl<'a> Checker<'a> {
     /// Records a diagnostic at the severity its code has in the registry.
     fn push(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
         self.out.push(Diagnostic {
-            code,
-            severity: code.severity(),
-            message,
-            pointer: pointer.to_owned(),
             help,
+            ..Diagnostic::new(code, pointer, message)
         });
     }
 

@@ -175,11 +175,8 @@ impl Compiler<'_> {
     /// compiler reports this way is an error there).
     fn error(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
         self.diags.push(Diagnostic {
-            code,
-            severity: code.severity(),
-            message,
-            pointer: pointer.to_owned(),
             help,
+            ..Diagnostic::new(code, pointer, message)
         });
     }
 
