@@ -82,7 +82,8 @@ def test_next_blocks_until_an_event_is_added(moto, bin_dir):
         conn = http.client.HTTPConnection(rt.env()["AWS_LAMBDA_RUNTIME_API"], timeout=10)
         conn.request("POST", f"/2018-06-01/runtime/invocation/{request_id}/response",
                      iter([b'{"batchItemFailures"', b': []}']), encode_chunked=True)
-        assert conn.getresponse().status == 202
+        resp = conn.getresponse()
+        assert (resp.status, json.loads(resp.read())) == (202, {"status": "OK"})
         assert rt.wait(timeout=5) == [("response", {"batchItemFailures": []})]
 
 
