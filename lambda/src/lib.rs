@@ -1,0 +1,134 @@
+//! ocsfmap in AWS Lambda, as a library: the sources config compiled once
+//! ([`Sources`]), and a [`Handler`] that takes SQS events (S3 notifications, direct,
+//! through SNS or EventBridge) and Kinesis Data Streams events, runs the engine over
+//! each object or record, writes Parquet into the Security Lake bucket and sets aside
+//! every record it could not map, and answers with the partial-batch response.
+//!
+//! The library talks to storage only through [`Objects`], so it runs without Lambda
+//! or AWS in tests; the `ocsfmap-lambda` binary provides S3 and the runtime.
+
+pub mod config;
+mod kinesis;
+pub mod naming;
+pub mod notify;
+pub mod objects;
+pub mod pattern;
+pub mod report;
+pub mod sources;
+mod sqs;
+mod transform;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use config::{ConfigError, SourcesFile};
+pub use objects::{MemoryObjects, Objects};
+pub use report::Log;
+pub use sources::{ConfigErrors, Sources};
+pub use transform::SET_ASIDE_PART_BYTES;
+
+/// Handles events with sources compiled once. Cheap to share across invocations.
+pub struct Handler {
+    pub sources: Arc<Sources>,
+    pub objects: Arc<dyn Objects>,
+    /// Worker threads for the engine; `None` evaluates on the calling thread.
+    pub pool: Option<rayon::ThreadPool>,
+    /// Bytes of column data a class buffers before its Parquet file is written.
+    pub max_buffer_bytes: usize,
+    pub log: Log,
+}
+
+/// The partial-batch response: the items to retry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BatchResponse {
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFailure {
+    /// The SQS message id, or the Kinesis sequence number.
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+impl BatchResponse {
+    pub fn failed_ids(&self) -> Vec<&str> {
+        self.batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect()
+    }
+
+    fn fail(&mut self, id: &str) {
+        self.batch_item_failures.push(ItemFailure {
+            item_identifier: id.to_owned(),
+        });
+    }
+}
+
+/// An event of a shape this handler does not take.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownEvent(pub String);
+
+impl Handler {
+    /// A handler with the default Parquet buffer and no worker pool.
+    pub fn new(sources: Arc<Sources>, objects: Arc<dyn Objects>, log: Log) -> Self {
+        Handler {
+            sources,
+            objects,
+            pool: None,
+            max_buffer_bytes: ocsfmap_output::parquet::ParquetOptions::DEFAULT_MAX_BUFFER_BYTES,
+            log,
+        }
+    }
+
+    /// Handles any event: SQS and Kinesis are told apart by their records'
+    /// `eventSource`. An event of another shape is an error (the invocation fails).
+    pub fn handle(&self, event: &Value) -> Result<BatchResponse, UnknownEvent> {
+        let Some(records) = event.get("Records").and_then(Value::as_array) else {
+            return Err(UnknownEvent(
+                "the event has no `Records`: not an SQS or Kinesis event".into(),
+            ));
+        };
+        let Some(first) = records.first() else {
+            return Ok(BatchResponse::default());
+        };
+        let source = first.get("eventSource").and_then(Value::as_str);
+        if source == Some("aws:kinesis") || first.get("kinesis").is_some() {
+            let event = serde_json::from_value(event.clone())
+                .map_err(|e| UnknownEvent(format!("a Kinesis event that cannot be read: {e}")))?;
+            Ok(self.handle_kinesis(&event))
+        } else if source == Some("aws:sqs") || first.get("messageId").is_some() {
+            let event = serde_json::from_value(event.clone())
+                .map_err(|e| UnknownEvent(format!("an SQS event that cannot be read: {e}")))?;
+            Ok(self.handle_sqs(&event))
+        } else {
+            Err(UnknownEvent(format!(
+                "records from `{}` are neither SQS nor Kinesis records",
+                source.unwrap_or("(no eventSource)")
+            )))
+        }
+    }
+
+    fn log(&self, line: &str) {
+        (self.log)(line);
+    }
+}
+
+pub use kinesis::{KinesisEvent, KinesisEventRecord, KinesisPayload};
+pub use sqs::{SqsEvent, SqsMessage};
+
+/// `(region, account)` of an ARN (`arn:partition:service:region:account:...`).
+fn arn_region_account(arn: Option<&str>) -> (Option<String>, Option<String>) {
+    let mut parts = arn.unwrap_or("").split(':');
+    let (Some("arn"), Some(_), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return (None, None);
+    };
+    let region = parts.next().filter(|r| !r.is_empty()).map(str::to_owned);
+    let account = parts.next().filter(|a| !a.is_empty()).map(str::to_owned);
+    (region, account)
+}

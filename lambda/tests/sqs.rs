@@ -1,0 +1,422 @@
+//! The SQS handler over an in-memory store: partial-batch failures, accounting of every
+//! record, deterministic names, and the notification shapes.
+
+mod common;
+
+use common::*;
+use ocsfmap_lambda::naming;
+use serde_json::{Value, json};
+
+/// Ten messages: eight with good objects (nine objects: the first message holds two
+/// records), one naming an object whose gzip stream is cut short, one naming an object
+/// that is missing.
+fn batch(s: &Setup) -> (Value, Vec<(&'static str, String, usize)>) {
+    let o = &s.objects;
+    let alert = sample("mappings/tests/aws-network-firewall/alert.input.jsonl");
+    let netflow = sample("mappings/tests/aws-network-firewall/netflow.input.jsonl");
+    let tls = sample("mappings/tests/aws-network-firewall/tls.input.jsonl");
+    let mut tls_bad = tls.clone();
+    tls_bad.extend_from_slice(b"{\"event\": {\"event_type\": \"tls\", \n");
+    tls_bad.extend_from_slice(&tls);
+    let mut unrouted = netflow.clone();
+    unrouted.extend_from_slice(
+        br#"{"event":{"event_type":"dns","timestamp":"2023-11-14T22:13:20.1+0000"}}"#,
+    );
+    unrouted.push(b'\n');
+    let corrupt = {
+        let mut g = gzip(&netflow);
+        g.truncate(g.len() / 2);
+        g
+    };
+    let ct = sample("mappings/tests/aws-cloudtrail/api-calls.input.jsonl");
+    let ct_again = ct.clone();
+    let ct_one = sample("mappings/tests/aws-cloudtrail/service-call.input.jsonl");
+    let vpc = sample("mappings/tests/amazon-vpc-flow-logs/default-format.input.log");
+    let vpc_custom = sample("mappings/tests/amazon-vpc-flow-logs/custom-format.input.log");
+
+    // (key as stored, key as S3 encodes it, body, expected rows)
+    let objects: Vec<(&str, &str, Vec<u8>, usize)> = vec![
+        (
+            "nfw/alert.jsonl",
+            "nfw%2Falert.jsonl",
+            alert,
+            expected("aws-network-firewall/alert"),
+        ),
+        (
+            "nfw/2024/netflow.jsonl.gz",
+            "nfw/2024/netflow.jsonl.gz",
+            gzip(&netflow),
+            expected("aws-network-firewall/netflow"),
+        ),
+        (
+            "nfw/tls +bad.jsonl",
+            "nfw/tls+%2Bbad.jsonl",
+            tls_bad,
+            2 * expected("aws-network-firewall/tls"),
+        ),
+        (
+            "nfw/with-dns.jsonl",
+            "nfw/with-dns.jsonl",
+            unrouted,
+            expected("aws-network-firewall/netflow"),
+        ),
+        (
+            "AWSLogs/1/api.json",
+            "AWSLogs/1/api.json",
+            ct,
+            expected("aws-cloudtrail/api-calls"),
+        ),
+        (
+            "AWSLogs/1/svc.json",
+            "AWSLogs/1/svc.json",
+            ct_one,
+            expected("aws-cloudtrail/service-call"),
+        ),
+        (
+            "vpc/default.log",
+            "vpc/default.log",
+            vpc,
+            expected("amazon-vpc-flow-logs/default-format"),
+        ),
+        (
+            "vpc/custom.log",
+            "vpc/custom.log",
+            vpc_custom,
+            expected("amazon-vpc-flow-logs/custom-format"),
+        ),
+        (
+            "AWSLogs/2/api.json.gz",
+            "AWSLogs/2/api.json.gz",
+            gzip(&ct_again),
+            expected("aws-cloudtrail/api-calls"),
+        ),
+        ("nfw/corrupt.jsonl.gz", "nfw/corrupt.jsonl.gz", corrupt, 0),
+    ];
+    let mut records = Vec::new();
+    let mut want = Vec::new();
+    for (i, (key, encoded, body, rows)) in objects.into_iter().enumerate() {
+        let etag = format!("\"etag{i}\"");
+        records.push(s3_record(encoded, &etag, body.len() as u64));
+        o.insert(RAW, key, body);
+        want.push((
+            key,
+            naming::object_prefix(RAW, key, &format!("etag{i}")),
+            rows,
+        ));
+    }
+    records.push(s3_record("nfw/missing.jsonl", "\"gone\"", 10));
+    let mut messages = Vec::new();
+    let mut records = records.into_iter();
+    // m0 holds two records; m1..m7 one each; m8 the corrupt object; m9 the missing one.
+    messages.push(message(
+        "m0",
+        vec![records.next().unwrap(), records.next().unwrap()],
+    ));
+    for i in 1..=7 {
+        messages.push(message(&format!("m{i}"), vec![records.next().unwrap()]));
+    }
+    messages.push(message("m8", vec![records.next().unwrap()]));
+    messages.push(message("m9", vec![records.next().unwrap()]));
+    assert_eq!(messages.len(), 10);
+    (sqs_event(messages), want)
+}
+
+#[test]
+fn a_batch_reports_exactly_the_missing_and_the_corrupt_object() {
+    let s = setup();
+    let (event, want) = batch(&s);
+    let response = s.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["m8", "m9"]);
+    let json = serde_json::to_value(&response).unwrap();
+    assert_eq!(
+        json,
+        json!({"batchItemFailures": [{"itemIdentifier": "m8"}, {"itemIdentifier": "m9"}]})
+    );
+
+    // Every good object's events are in the lake, under its own deterministic name.
+    for (key, prefix, rows) in &want[..9] {
+        assert!(*rows > 0);
+        assert_eq!(
+            rows_with_prefix(&s.objects, prefix),
+            *rows as i64,
+            "{key} ({prefix})"
+        );
+    }
+    // Parquet keys follow the lake layout, partitions from the config.
+    for k in s.objects.keys(LAKE, "ext/") {
+        assert!(
+            k.contains("/region=us-east-1/accountId=123456789012/eventDay="),
+            "{k}"
+        );
+        assert!(k.ends_with(".parquet"), "{k}");
+    }
+
+    // Every bad line is set aside with its reason, under the object's own name.
+    let tls = set_aside(&s.objects, "aws-nfw/raw/nfw/tls +bad.jsonl.");
+    assert_eq!(tls.len(), 1, "{tls:?}");
+    assert_eq!(tls[0]["input"], "s3://raw/nfw/tls +bad.jsonl");
+    assert_eq!(tls[0]["kind"], "rejected");
+    assert_eq!(tls[0]["line"], 2);
+    assert!(
+        tls[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON"),
+        "{tls:?}"
+    );
+    let dns = set_aside(&s.objects, "aws-nfw/raw/nfw/with-dns.jsonl.");
+    assert_eq!(dns.len(), 1);
+    assert_eq!(dns[0]["kind"], "unrouted");
+    assert_eq!(dns[0]["code"], "OM111");
+    assert!(dns[0]["raw"].as_str().unwrap().contains("\"dns\""));
+    // The cut-short object: what it could not read is set aside too.
+    let corrupt = set_aside(&s.objects, "aws-nfw/raw/nfw/corrupt.jsonl.gz.");
+    assert!(!corrupt.is_empty());
+    assert!(corrupt.iter().any(|r| r["code"] == "OM109"), "{corrupt:?}");
+    // Nothing for the objects without bad lines.
+    assert!(set_aside(&s.objects, "aws-nfw/raw/nfw/alert.jsonl.").is_empty());
+
+    // One log line and one metrics line per object; the failures say why.
+    let logs = s.log_lines();
+    let done: Vec<&Value> = logs
+        .iter()
+        .filter(|l| l["message"] == "input done")
+        .collect();
+    let failed: Vec<&Value> = logs
+        .iter()
+        .filter(|l| l["message"] == "input failed")
+        .collect();
+    assert_eq!(done.len(), 9);
+    assert_eq!(failed.len(), 2);
+    assert!(failed.iter().any(|l| {
+        l["key"] == "nfw/missing.jsonl"
+            && l["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("cannot read s3://raw/nfw/missing.jsonl")
+    }));
+    assert!(failed.iter().any(|l| {
+        l["key"] == "nfw/corrupt.jsonl.gz"
+            && l["error"]
+                .as_str()
+                .unwrap()
+                .contains("could not be read to its end")
+    }));
+    let tls_log = done
+        .iter()
+        .find(|l| l["key"] == "nfw/tls +bad.jsonl")
+        .unwrap();
+    assert_eq!(
+        (
+            tls_log["input"].clone(),
+            tls_log["output"].clone(),
+            tls_log["rejected"].clone()
+        ),
+        (json!(3), json!(2), json!(1))
+    );
+    assert_eq!(tls_log["etag"], "etag2");
+    let metrics: Vec<&Value> = logs.iter().filter(|l| l.get("_aws").is_some()).collect();
+    assert_eq!(metrics.len(), 11);
+    let m = metrics
+        .iter()
+        .find(|m| m["Source"] == "aws-nfw" && m["Rejected"] == 1)
+        .unwrap();
+    assert_eq!(m["_aws"]["CloudWatchMetrics"][0]["Namespace"], "ocsfmap");
+    assert_eq!(
+        m["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Source"]])
+    );
+    // Every record is accounted for in each line.
+    for l in done {
+        let n = |k: &str| l[k].as_u64().unwrap();
+        assert_eq!(
+            n("input"),
+            n("output") + n("dropped") + n("rejected") + n("unrouted"),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn running_the_batch_again_leaves_the_same_objects() {
+    let s = setup();
+    let (event, _) = batch(&s);
+    s.handler.handle(&event).unwrap();
+    let first = s.objects.keys(LAKE, "");
+    let bodies: Vec<Vec<u8>> = first
+        .iter()
+        .map(|k| s.objects.body(LAKE, k).unwrap())
+        .collect();
+    let response = s.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["m8", "m9"]);
+    assert_eq!(s.objects.keys(LAKE, ""), first, "the same keys, none added");
+    let again: Vec<Vec<u8>> = first
+        .iter()
+        .map(|k| s.objects.body(LAKE, k).unwrap())
+        .collect();
+    assert!(bodies == again, "the same bytes");
+}
+
+#[test]
+fn a_write_failure_fails_only_its_message() {
+    let s = setup();
+    s.objects.insert(
+        RAW,
+        "nfw/a.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    s.objects.insert(
+        RAW,
+        "vpc/b.log",
+        sample("mappings/tests/amazon-vpc-flow-logs/default-format.input.log"),
+    );
+    s.objects.fail_puts_under(LAKE, "ext/aws-network-firewall/");
+    let event = sqs_event(vec![
+        message("a", vec![s3_record("nfw/a.jsonl", "\"1\"", 1)]),
+        message("b", vec![s3_record("vpc/b.log", "\"2\"", 1)]),
+    ]);
+    let response = s.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["a"]);
+    let failed = s
+        .log_lines()
+        .into_iter()
+        .find(|l| l["message"] == "input failed")
+        .unwrap();
+    assert!(
+        failed["error"].as_str().unwrap().contains("write refused"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn test_events_folders_empty_objects_and_unknown_keys_are_acknowledged() {
+    let s = setup();
+    s.objects.insert(RAW, "nfw/empty.jsonl", Vec::new());
+    let test_event = json!({"messageId": "t", "eventSource": "aws:sqs",
+        "body": json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": RAW}).to_string()});
+    let event = sqs_event(vec![
+        test_event,
+        message("folder", vec![s3_record("nfw/2024/", "\"d\"", 0)]),
+        message("empty", vec![s3_record("nfw/empty.jsonl", "\"e\"", 0)]),
+        message("other", vec![s3_record("elsewhere/x.json", "\"x\"", 5)]),
+    ]);
+    let response = s.handler.handle(&event).unwrap();
+    assert!(response.failed_ids().is_empty());
+    let reasons: Vec<String> = s
+        .log_lines()
+        .iter()
+        .filter(|l| l["message"] == "skipped")
+        .map(|l| l["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "s3:TestEvent",
+            "a folder key (ends with `/`)",
+            "a zero-byte object",
+            "no source takes this bucket and key"
+        ]
+    );
+    assert!(s.objects.keys(LAKE, "").is_empty());
+}
+
+#[test]
+fn sns_and_eventbridge_wrappers_and_a_body_that_is_neither() {
+    let s = setup();
+    let alert = sample("mappings/tests/aws-network-firewall/alert.input.jsonl");
+    s.objects.insert(RAW, "nfw/via sns.jsonl", alert.clone());
+    s.objects.insert(RAW, "nfw/via+eb.jsonl", alert);
+    let sns = json!({"Type": "Notification", "MessageId": "x",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:raw",
+        "Message": json!({"Records": [s3_record("nfw/via+sns.jsonl", "\"s\"", 10)]}).to_string()});
+    let eb = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+        "account": "123456789012", "region": "us-east-1",
+        "detail": {"bucket": {"name": RAW}, "object": {"key": "nfw/via+eb.jsonl", "size": 10, "etag": "b"}}});
+    let event = sqs_event(vec![
+        json!({"messageId": "sns", "eventSource": "aws:sqs", "body": sns.to_string()}),
+        json!({"messageId": "eb", "eventSource": "aws:sqs", "body": eb.to_string()}),
+        json!({"messageId": "junk", "eventSource": "aws:sqs", "body": "{\"hello\": 1}"}),
+    ]);
+    let response = s.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["junk"]);
+    let n = expected("aws-network-firewall/alert") as i64;
+    assert_eq!(
+        rows_with_prefix(
+            &s.objects,
+            &naming::object_prefix(RAW, "nfw/via sns.jsonl", "s")
+        ),
+        n
+    );
+    assert_eq!(
+        rows_with_prefix(
+            &s.objects,
+            &naming::object_prefix(RAW, "nfw/via+eb.jsonl", "b")
+        ),
+        n
+    );
+}
+
+#[test]
+fn the_version_id_names_the_files_when_there_is_one() {
+    let s = setup();
+    s.objects.insert(
+        RAW,
+        "nfw/v.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    let mut record = s3_record("nfw/v.jsonl", "\"etag\"", 10);
+    record["s3"]["object"]["versionId"] = json!("ver-7");
+    s.handler
+        .handle(&sqs_event(vec![message("v", vec![record])]))
+        .unwrap();
+    let by_version = naming::object_prefix(RAW, "nfw/v.jsonl", "ver-7");
+    assert!(rows_with_prefix(&s.objects, &by_version) > 0);
+    let logs = s.log_lines();
+    let done = logs.iter().find(|l| l["message"] == "input done").unwrap();
+    assert_eq!(done["version_id"], "ver-7");
+}
+
+#[test]
+fn the_partition_comes_from_the_notification_when_the_config_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "security_lake: {{bucket: {LAKE}}}\nmapping_dir: {}\nsources:\n  - name: aws-nfw\n    mapping_file: aws-network-firewall.yaml\n    input_paths: {{s3: {{source_buckets: [{{bucket_name: {RAW}}}]}}}}\n",
+            repo().join("mappings").display()
+        ),
+    )
+    .unwrap();
+    let sources = std::sync::Arc::new(ocsfmap_lambda::Sources::load(&path, None).unwrap());
+    let objects = std::sync::Arc::new(ocsfmap_lambda::MemoryObjects::new());
+    let handler = ocsfmap_lambda::Handler::new(sources, objects.clone(), Box::new(|_| {}));
+    objects.insert(
+        RAW,
+        "a.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    let eb = json!({"detail-type": "Object Created", "account": "210987654321", "region": "eu-west-3",
+        "detail": {"bucket": {"name": RAW}, "object": {"key": "a.jsonl"}}});
+    let mut record = s3_record("a.jsonl", "\"e\"", 3);
+    record["awsRegion"] = json!("ap-south-1");
+    let event = sqs_event(vec![
+        json!({"messageId": "eb", "eventSource": "aws:sqs", "body": eb.to_string(),
+               "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"}),
+        message("s3", vec![record]),
+    ]);
+    assert!(handler.handle(&event).unwrap().failed_ids().is_empty());
+    let keys = objects.keys(LAKE, "ext/");
+    // EventBridge names the bucket owner's account and region; a plain S3 record names
+    // the region, and the account is the queue's.
+    assert!(
+        keys.iter()
+            .any(|k| k.contains("/region=eu-west-3/accountId=210987654321/")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.contains("/region=ap-south-1/accountId=123456789012/")),
+        "{keys:?}"
+    );
+}
