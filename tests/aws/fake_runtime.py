@@ -10,6 +10,7 @@ A body is the posted JSON, decoded (else its text). On an empty queue `/next` bl
 `add` queues an event or the `with` block ends, as Lambda freezes an idle function."""
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -29,7 +30,7 @@ class FakeRuntime:
         self.cond = threading.Condition()
         for event in events:
             self.add(event)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # daemon threads
+        self.server = Server(("127.0.0.1", 0), Handler)  # daemon threads
         self.server.rt = self
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
 
@@ -94,6 +95,13 @@ class FakeRuntime:
                 self.results[request_id] = (status, body)
             self.cond.notify_all()
             return True
+
+
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A function stopped while its `/next` waits drops the connection: not a failure.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -8,108 +8,28 @@ import base64
 import gzip
 import io
 import json
-import queue
 import subprocess
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from fake_runtime import FakeRuntime
 from harness import REPO, REGION
 
 RAW = "raw-logs"
 LAKE = "lake"
-PREFIX = "/2018-06-01/runtime"
 
 
-class FakeRuntime:
-    """The Lambda Runtime API on loopback: hands out queued events on `/next` and keeps
-    what the function answers. A `with` block runs the server."""
-
-    def __init__(self):
-        self.events = queue.Queue()
-        self.answers = queue.Queue()
-        self.init_errors = []
-        runtime = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                if self.path != f"{PREFIX}/invocation/next":
-                    self.send_error(404)
-                    return
-                request_id, event = runtime.events.get()
-                body = json.dumps(event).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
-                deadline = int(time.time() * 1000) + 300_000
-                self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
-                self.send_header(
-                    "Lambda-Runtime-Invoked-Function-Arn",
-                    f"arn:aws:lambda:{REGION}:123456789012:function:ocsfmap",
-                )
-                self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                parts = self.path[len(PREFIX):].strip("/").split("/")
-                if parts == ["init", "error"]:
-                    runtime.init_errors.append(body)
-                elif len(parts) == 3 and parts[0] == "invocation":
-                    runtime.answers.put((parts[1], parts[2], body))
-                else:
-                    self.send_error(404)
-                    return
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def invoke(self, event, proc, timeout=120):
-        """Sends one event; returns (`response` or `error`, parsed body)."""
-        request_id = f"req-{time.monotonic_ns()}"
-        self.events.put((request_id, event))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                rid, kind, body = self.answers.get(timeout=0.5)
-            except queue.Empty:
-                if proc.poll() is not None:
-                    raise AssertionError(f"ocsfmap-lambda exited with {proc.returncode}")
-                continue
-            assert rid == request_id, (rid, request_id)
-            return kind, json.loads(body)
-        raise AssertionError("no answer from ocsfmap-lambda")
+def invoke(runtime, event, proc, timeout=120):
+    """Sends one event through the runtime; returns (`response` or `error`, its body)."""
+    runtime.add(event)
+    return runtime.wait(timeout=timeout, proc=proc)[-1]
 
 
 def start_function(moto, bin_dir, runtime, config, log):
-    env = moto.env(
-        AWS_LAMBDA_RUNTIME_API=runtime.address,
-        AWS_LAMBDA_FUNCTION_NAME="ocsfmap",
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
-        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-        OCSFMAP_SOURCES=str(config),
-    )
+    env = moto.env(**{**runtime.env(), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}, OCSFMAP_SOURCES=str(config))
     return subprocess.Popen(
         [str(bin_dir / "ocsfmap-lambda")], env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -237,7 +157,7 @@ def test_sqs_notifications_become_parquet_with_a_partial_batch_response(moto, bi
         config = write_config(tmp, CONFIG)
         proc = start_function(moto, bin_dir, runtime, config, log)
         try:
-            kind, answer = runtime.invoke(event, proc)
+            kind, answer = invoke(runtime, event, proc)
             assert kind == "response", answer
             assert answer == {"batchItemFailures": [{"itemIdentifier": deleted_id}]}, answer
 
@@ -264,7 +184,7 @@ def test_sqs_notifications_become_parquet_with_a_partial_batch_response(moto, bi
 
             # The same batch again: the same objects, overwritten, none added.
             before = all_keys(s3, LAKE)
-            kind, answer = runtime.invoke(event, proc)
+            kind, answer = invoke(runtime, event, proc)
             assert answer == {"batchItemFailures": [{"itemIdentifier": deleted_id}]}, answer
             assert all_keys(s3, LAKE) == before
         finally:
@@ -311,7 +231,7 @@ def test_kinesis_records_with_one_undecodable_record(moto, bin_dir):
         config = write_config(tmp, CONFIG)
         proc = start_function(moto, bin_dir, runtime, config, log)
         try:
-            kind, answer = runtime.invoke({"Records": records}, proc)
+            kind, answer = invoke(runtime, {"Records": records}, proc)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
