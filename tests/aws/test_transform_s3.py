@@ -224,3 +224,101 @@ def test_bad_part_size_and_s3_paths_for_local_outputs_are_refused(moto, bin_dir)
                   env={"OCSFMAP_S3_PART_MB": "1"})
     assert r.returncode == 2 and "OCSFMAP_S3_PART_MB" in r.stderr.decode(), r.stderr.decode()
     assert set(objects(s3, "raw")) == {"a.jsonl"}
+
+
+class CuttingProxy:
+    """A loopback TCP proxy to moto that breaks the first connection whose answer passes
+    `cut_after` bytes (a reset in the middle of a body), and records each request's
+    head, so a test can see the resumed read."""
+
+    def __init__(self, target_port, cut_after):
+        import socket
+        import threading
+
+        self.target_port = target_port
+        self.cut_after = cut_after
+        self.cuts = 0
+        self.requests = []
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self.pump_requests, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self.pump_answers, args=(upstream, client), daemon=True).start()
+
+    def pump_requests(self, src, dst):
+        try:
+            while data := src.recv(65536):
+                with self.lock:
+                    self.requests.append(data.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower())
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def pump_answers(self, src, dst):
+        import socket
+        import struct
+
+        sent = 0
+        try:
+            while data := src.recv(65536):
+                with self.lock:
+                    cut = self.cuts == 0 and sent + len(data) > self.cut_after
+                    if cut:
+                        self.cuts += 1
+                if cut:
+                    dst.sendall(data[: self.cut_after - sent])
+                    # A reset, as a dropped connection looks to the client; shut down
+                    # first, as the other thread's recv keeps the socket alive.
+                    dst.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    dst.shutdown(socket.SHUT_RDWR)
+                    dst.close()
+                    src.close()
+                    return
+                sent += len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        self.server.close()
+
+
+def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="raw")
+    rng = random.Random(7)
+    template = json.loads((SAMPLES / "netflow.input.jsonl").read_text().splitlines()[0])
+    lines = []
+    for i in range(3000):
+        template["event"]["flow_id"] = i
+        template["payload"] = "%x" % rng.getrandbits(2000)
+        lines.append(json.dumps(template))
+    body = ("\n".join(lines) + "\n").encode()
+    s3.put_object(Bucket="raw", Key="big.jsonl", Body=body)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.jsonl"
+        path.write_bytes(body)
+        local = transform(moto, bin_dir, str(path))
+    proxy = CuttingProxy(moto.port, cut_after=len(body) // 3)
+    try:
+        r = transform(moto, bin_dir, "s3://raw/big.jsonl",
+                      env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"})
+    finally:
+        proxy.close()
+    assert proxy.cuts == 1
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == local.stdout and r.stdout.count(b"\n") == 3000
+    ranged = [q for q in proxy.requests if q.startswith("get ") and "\nrange: bytes=" in q]
+    assert len(ranged) == 1 and "\nif-match: " in ranged[0], proxy.requests
