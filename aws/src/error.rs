@@ -4,11 +4,11 @@
 use std::io;
 
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 /// `s3://bucket/key: <what>: <code>: <message>`, of kind `NotFound` for a missing
 /// bucket or key, `PermissionDenied` for a refusal, `Other` otherwise. Errors that never
-/// reached S3 (DNS, connection, timeout) show the SDK's whole chain of causes.
+/// reached S3 (no region, DNS, connection, timeout) show their chain of causes.
 pub fn s3_error<E>(
     bucket: &str,
     key: &str,
@@ -37,7 +37,39 @@ where
         (_, _, Some(404)) => "not found (HTTP 404: no such bucket or key)".to_owned(),
         (_, _, Some(403)) => "access denied (HTTP 403)".to_owned(),
         (Some(code), None, Some(status)) => format!("{code} (HTTP {status})"),
-        _ => DisplayErrorContext(err).to_string(),
+        _ => causes(err),
     };
     io::Error::new(kind, format!("s3://{bucket}/{key}: {what}: {detail}"))
+}
+
+/// An error and its sources, `: `-separated, each said once (the SDK's own
+/// `DisplayErrorContext` adds the whole `Debug` form, too long for a user).
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let cause = e.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+        source = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] io::Error);
+
+    #[test]
+    fn causes_are_chained_once_each() {
+        let e = Outer(io::Error::other("refused"));
+        assert_eq!(causes(&e), "outer: refused");
+        assert_eq!(causes(&io::Error::other("x")), "x");
+    }
 }

@@ -5,7 +5,7 @@
 use std::io;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 use ocsfmap_output::parquet::Storage;
 use tokio::runtime::Handle;
@@ -85,6 +85,9 @@ impl S3Store {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
+            // The SDK checksums each part with CRC32; S3 refuses part checksums of a
+            // type the upload did not declare.
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
             .send()
             .await
             .map_err(|e| s3_error(&self.bucket, key, "cannot start a multipart upload of", &e))?;
@@ -130,6 +133,7 @@ impl S3Store {
                     .key(key)
                     .upload_id(upload_id)
                     .part_number(number)
+                    .checksum_algorithm(ChecksumAlgorithm::Crc32)
                     .body(ByteStream::from(object.slice(start..end)))
                     .send();
                 running.spawn(async move { (number, send.await) });

@@ -2,6 +2,7 @@
 
 mod explain;
 mod render;
+mod s3;
 mod schema_cmd;
 mod test_cmd;
 mod transform;

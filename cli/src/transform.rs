@@ -12,14 +12,17 @@ use ocsfmap_core::EventBuffer;
 use ocsfmap_core::run::{self, Input, Outputs, SetAside, Stats};
 use ocsfmap_core::{Plan, mapping};
 use ocsfmap_output::JsonLines;
-use ocsfmap_output::parquet::{Codec, ParquetOptions, ParquetOutput, ParquetRows};
+use ocsfmap_output::parquet::{Codec, ParquetOptions, ParquetOutput, ParquetRows, Storage};
+
+use crate::s3::{self, Source};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Mapping file (JSON or YAML).
     #[arg(long, short, value_name = "FILE")]
     mapping: PathBuf,
-    /// Input files (JSON lines, JSON documents or arrays, gzip or not); `-` or none reads stdin.
+    /// Input files (JSON lines, JSON documents or arrays, gzip or not); `-` or none reads
+    /// stdin; `s3://bucket/key` reads an object, `s3://bucket/prefix/` every object under it.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Write events here instead of stdout.
@@ -49,7 +52,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: OutputFormat,
-    /// Parquet: the folder under which `ext/<source>/region=.../accountId=.../eventDay=.../` goes.
+    /// Parquet: the folder (or `s3://bucket/prefix`) under which
+    /// `ext/<source>/region=.../accountId=.../eventDay=.../` goes.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// Parquet: the `region=` partition (default: the mapping's security_lake.region).
@@ -129,6 +133,22 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         bail!("--threads must be between 1 and {MAX_THREADS}, not {threads}");
     }
     let plan = load_plan(&args.mapping, args)?;
+    let s3_out = match &args.output_dir {
+        Some(dir) => s3::url(dir)?,
+        None => None,
+    };
+    let s3_in = args
+        .inputs
+        .iter()
+        .map(|p| s3::url(p))
+        .collect::<Result<Vec<_>>>()?;
+    // The S3 client (and its runtime) exists only for runs that name S3.
+    let session = if s3_out.is_some() || s3_in.iter().any(Option::is_some) {
+        Some(s3::Session::start()?)
+    } else {
+        None
+    };
+    let sources = resolve_inputs(&args.inputs, &s3_in, session.as_ref())?;
     let started = Instant::now();
     let (stats, stopped, files) = match args.format {
         OutputFormat::Jsonl => {
@@ -143,6 +163,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 &plan,
                 args,
                 threads,
+                sources,
                 &JsonLines::new,
                 &mut |batch: &mut JsonLines| events.write_all(&batch.buf),
             )?;
@@ -152,23 +173,17 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             (stats, stopped, None)
         }
         OutputFormat::Parquet => {
-            let options = parquet_options(&plan, args)?;
-            let mut parquet =
-                ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let new_rows = parquet.new_rows();
-            let (stats, stopped) = execute(
-                &plan,
-                args,
-                threads,
-                &new_rows,
-                &mut |batch: &mut ParquetRows| parquet.append(batch),
-            )?;
-            let files = match parquet.finish() {
-                Ok(files) => Some(files),
-                Err(e) if stopped.is_none() => return Err(e.into()),
-                Err(_) => None,
-            };
-            (stats, stopped, files)
+            let options = parquet_options(&plan, args, &sources)?;
+            if let (Some(url), Some(session)) = (&s3_out, &session) {
+                let store = session.store(url)?;
+                let parquet = ParquetOutput::with_storage(&plan, options, store)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                execute_parquet(&plan, args, threads, sources, parquet)?
+            } else {
+                let parquet =
+                    ParquetOutput::new(&plan, options).map_err(|e| anyhow::anyhow!("{e}"))?;
+                execute_parquet(&plan, args, threads, sources, parquet)?
+            }
         }
     };
     if let Some(path) = &args.stats {
@@ -178,11 +193,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let line = summary(&stats, started.elapsed());
     match (files, &args.output_dir) {
-        (Some(files), Some(dir)) => eprintln!(
-            "{line}; {} Parquet file(s) under {}",
-            files.len(),
-            dir.display()
-        ),
+        (Some(files), Some(dir)) => {
+            eprintln!("{line}; {files} Parquet file(s) under {}", dir.display());
+        }
         _ => eprintln!("{line}"),
     }
     if let Some(e) = stopped {
@@ -212,8 +225,55 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     })
 }
 
-/// Refuses an output path that names an input: creating it would empty the input
-/// before it is read.
+/// Writes Parquet through `parquet`; returns the counts, why the run stopped early (if
+/// it did) and how many files were written.
+fn execute_parquet<S: Storage>(
+    plan: &Plan,
+    args: &Args,
+    threads: usize,
+    sources: Vec<Source>,
+    mut parquet: ParquetOutput<S>,
+) -> Result<(Stats, Option<io::Error>, Option<usize>)> {
+    let new_rows = parquet.new_rows();
+    let (stats, stopped) = execute(
+        plan,
+        args,
+        threads,
+        sources,
+        &new_rows,
+        &mut |batch: &mut ParquetRows| parquet.append(batch),
+    )?;
+    let files = match parquet.finish() {
+        Ok(files) => Some(files.len()),
+        Err(e) if stopped.is_none() => return Err(e.into()),
+        Err(_) => None,
+    };
+    Ok((stats, stopped, files))
+}
+
+/// The inputs of the run in order: stdin, files, and the objects S3 URLs name (listed
+/// and checked now, so a missing bucket or object stops the run before any output).
+fn resolve_inputs(
+    paths: &[PathBuf],
+    urls: &[Option<ocsfmap_aws::S3Url>],
+    session: Option<&s3::Session>,
+) -> Result<Vec<Source>> {
+    if paths.is_empty() {
+        return Ok(vec![Source::Stdin]);
+    }
+    let mut sources = Vec::with_capacity(paths.len());
+    for (path, url) in paths.iter().zip(urls) {
+        match (url, session) {
+            (Some(url), Some(session)) => sources.extend(session.inputs(url)?),
+            _ if path.as_os_str() == "-" => sources.push(Source::Stdin),
+            _ => sources.push(Source::File(path.clone())),
+        }
+    }
+    Ok(sources)
+}
+
+/// Refuses an output path that names an input (creating it would empty the input
+/// before it is read), and S3 URLs where only local files can go.
 fn check_paths(args: &Args) -> Result<()> {
     let outputs = [
         ("--output", args.output.as_ref()),
@@ -222,6 +282,12 @@ fn check_paths(args: &Args) -> Result<()> {
     ];
     for (option, path) in outputs {
         let Some(path) = path else { continue };
+        if s3::url(path)?.is_some() {
+            bail!(
+                "{option} {}: this file must be local (S3 takes Parquet through --output-dir; JSON lines can be piped from stdout to `aws s3 cp - URL`)",
+                path.display()
+            );
+        }
         let Ok(out) = std::fs::canonicalize(path) else {
             continue;
         };
@@ -243,10 +309,11 @@ fn execute<B: EventBuffer>(
     plan: &Plan,
     args: &Args,
     threads: usize,
+    sources: Vec<Source>,
     new_buffer: &(dyn Fn() -> B + Sync),
     events: &mut dyn FnMut(&mut B) -> io::Result<()>,
 ) -> Result<(Stats, Option<io::Error>)> {
-    let inputs = open_inputs(&args.inputs)?;
+    let inputs = open_inputs(sources)?;
     let mut rejects = args
         .rejects
         .as_ref()
@@ -308,7 +375,7 @@ fn execute<B: EventBuffer>(
 }
 
 /// Parquet settings from the options, falling back to the mapping's `security_lake`.
-fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
+fn parquet_options(plan: &Plan, args: &Args, sources: &[Source]) -> Result<ParquetOptions> {
     if args.output.is_some() {
         bail!("--output is for JSON lines; Parquet files go under --output-dir");
     }
@@ -338,7 +405,7 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
     let file_prefix = args
         .file_prefix
         .clone()
-        .unwrap_or_else(|| default_prefix(&args.inputs));
+        .unwrap_or_else(|| default_prefix(sources));
     Ok(ParquetOptions {
         codec: args.compression.into(),
         max_rows_per_file: args.max_rows_per_file.max(1),
@@ -348,16 +415,16 @@ fn parquet_options(plan: &Plan, args: &Args) -> Result<ParquetOptions> {
 }
 
 /// The first input's name without its extensions (`sysmon.jsonl.gz` -> `sysmon`) and
-/// a digest of which inputs these are: their full paths, sizes and modification times.
+/// a digest of which inputs these are: their full paths, sizes and modification times
+/// (for S3 objects: their URLs, sizes and ETags).
 /// A second run over the same unchanged inputs overwrites the same files (a retry
 /// never duplicates rows); a run over other inputs with the same name, or over a file
 /// rewritten since, never overwrites another run's files.
-fn default_prefix(inputs: &[PathBuf]) -> String {
+fn default_prefix(inputs: &[Source]) -> String {
     let name = inputs
         .iter()
-        .find(|p| p.as_os_str() != "-")
-        .and_then(|p| p.file_name())
-        .and_then(|n| n.to_str())
+        .find(|s| !matches!(s, Source::Stdin))
+        .and_then(Source::file_name)
         .map_or("stdin", |n| n.split('.').next().unwrap_or(n));
     let clean: String = name
         .chars()
@@ -377,18 +444,29 @@ fn default_prefix(inputs: &[PathBuf]) -> String {
     format!("{clean}-{:08x}", inputs_digest(inputs))
 }
 
-fn inputs_digest(inputs: &[PathBuf]) -> u32 {
+fn inputs_digest(inputs: &[Source]) -> u32 {
     let mut digest = crc32fast::Hasher::new();
     for input in inputs {
-        if input.as_os_str() == "-" {
-            // Standard input cannot be read twice: each run gets its own files.
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            digest.update(&now.as_nanos().to_le_bytes());
-            digest.update(&std::process::id().to_le_bytes());
-            continue;
-        }
+        let input = match input {
+            Source::Stdin => {
+                // Standard input cannot be read twice: each run gets its own files.
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                digest.update(&now.as_nanos().to_le_bytes());
+                digest.update(&std::process::id().to_le_bytes());
+                continue;
+            }
+            Source::Object { url, info, .. } => {
+                // An object rewritten since has another ETag (and usually size).
+                digest.update(url.as_bytes());
+                digest.update(b"\0");
+                digest.update(&info.size.to_le_bytes());
+                digest.update(info.etag.as_bytes());
+                continue;
+            }
+            Source::File(path) => path,
+        };
         let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.clone());
         digest.update(path.as_os_str().as_encoded_bytes());
         digest.update(b"\0");
@@ -403,7 +481,7 @@ fn inputs_digest(inputs: &[PathBuf]) -> u32 {
         }
     }
     if inputs.is_empty() {
-        return inputs_digest(&[PathBuf::from("-")]);
+        return inputs_digest(&[Source::Stdin]);
     }
     digest.finalize()
 }
@@ -461,27 +539,23 @@ fn create(path: &PathBuf) -> Result<File> {
     File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
-fn open_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    if paths.is_empty() {
-        return Ok(vec![Input {
-            name: "-".into(),
-            reader: Box::new(io::stdin()),
-        }]);
-    }
-    paths
-        .iter()
-        .map(|p| {
-            if p.as_os_str() == "-" {
-                return Ok(Input {
-                    name: "-".into(),
-                    reader: Box::new(io::stdin()),
-                });
+fn open_inputs(sources: Vec<Source>) -> Result<Vec<Input>> {
+    sources
+        .into_iter()
+        .map(|s| match s {
+            Source::Stdin => Ok(Input {
+                name: "-".into(),
+                reader: Box::new(io::stdin()),
+            }),
+            Source::File(p) => {
+                let file =
+                    File::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
+                Ok(Input {
+                    name: p.display().to_string(),
+                    reader: Box::new(file),
+                })
             }
-            let file = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-            Ok(Input {
-                name: p.display().to_string(),
-                reader: Box::new(file),
-            })
+            Source::Object { url, reader, .. } => Ok(Input { name: url, reader }),
         })
         .collect()
 }
