@@ -40,6 +40,26 @@ fn without_digest(path: &str) -> String {
     format!("{dir}/{name}")
 }
 
+/// `ocsfmap transform` with the firewall mapping into Parquet under `out` (region
+/// us-east-1, account 123456789012), then `rest` (options and inputs).
+fn firewall_to_parquet(out: &Path, rest: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "transform",
+        "-m",
+        "mappings/aws-network-firewall.yaml",
+        "--format",
+        "parquet",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--region",
+        "us-east-1",
+        "--account-id",
+        "123456789012",
+    ];
+    args.extend_from_slice(rest);
+    ocsfmap(&args)
+}
+
 #[test]
 fn parquet_goes_to_the_security_lake_layout_with_one_sub_source_per_class() {
     let dir = tempfile::tempdir().unwrap();
@@ -265,20 +285,10 @@ fn an_output_dir_that_is_a_file_is_named_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let (code, _, stderr) = ocsfmap(&[
-        "transform",
-        "-m",
-        "mappings/aws-network-firewall.yaml",
-        "--format",
-        "parquet",
-        "--output-dir",
-        file.to_str().unwrap(),
-        "--region",
-        "us-east-1",
-        "--account-id",
-        "123456789012",
-        "mappings/tests/aws-network-firewall/tls.input.jsonl",
-    ]);
+    let (code, _, stderr) = firewall_to_parquet(
+        &file,
+        &["mappings/tests/aws-network-firewall/tls.input.jsonl"],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!("{}: the output folder is", file.display())),
@@ -300,20 +310,7 @@ fn runs_over_other_inputs_of_the_same_name_never_overwrite_each_other() {
         inputs.push(input);
     }
     let run = |input: &Path| {
-        let (code, _, stderr) = ocsfmap(&[
-            "transform",
-            "-m",
-            "mappings/aws-network-firewall.yaml",
-            "--format",
-            "parquet",
-            "--output-dir",
-            out.to_str().unwrap(),
-            "--region",
-            "us-east-1",
-            "--account-id",
-            "123456789012",
-            input.to_str().unwrap(),
-        ]);
+        let (code, _, stderr) = firewall_to_parquet(&out, &[input.to_str().unwrap()]);
         assert_eq!(code, 0, "{stderr}");
     };
     let names = |out: &Path| {
@@ -356,22 +353,14 @@ fn a_buffer_past_what_a_string_column_holds_is_refused_naming_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let run = |mb: &str| {
-        ocsfmap(&[
-            "transform",
-            "-m",
-            "mappings/aws-network-firewall.yaml",
-            "--format",
-            "parquet",
-            "--output-dir",
-            out.to_str().unwrap(),
-            "--region",
-            "us-east-1",
-            "--account-id",
-            "123456789012",
-            "--max-buffer-mb",
-            mb,
-            "mappings/tests/aws-network-firewall/tls.input.jsonl",
-        ])
+        firewall_to_parquet(
+            &out,
+            &[
+                "--max-buffer-mb",
+                mb,
+                "mappings/tests/aws-network-firewall/tls.input.jsonl",
+            ],
+        )
     };
     // 2048 MiB and more wrapped Arrow's 32-bit offsets; 1025 leaves no room for a batch.
     for mb in ["1025", "2048", "4096"] {
