@@ -54,16 +54,14 @@ pub fn eval_shipped(data: &[u8]) {
         let Ok(mut reader) = RecordReader::new(Cursor::new(data.to_vec()), &plan.input) else {
             continue;
         };
+        let bound = decoded_len(data) + 1;
         let mut count = 0usize;
         while let Ok(Some(found)) = {
             record.clear();
             reader.next_record(&mut record)
         } {
             count += 1;
-            assert!(
-                count <= data.len() + 1,
-                "{name}: the reader does not advance"
-            );
+            assert!(count <= bound, "{name}: the reader does not advance");
             if found.defect.is_some() {
                 continue;
             }
@@ -72,6 +70,21 @@ pub fn eval_shipped(data: &[u8]) {
             }
         }
     }
+}
+
+/// How many bytes the reader can see: a gzip input (by its magic bytes) decodes to
+/// more lines than it has bytes, up to the point where its stream breaks.
+fn decoded_len(data: &[u8]) -> usize {
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        return data.len();
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(data);
+    let mut buf = [0u8; 8192];
+    let mut total = 0usize;
+    while let Ok(n @ 1..) = std::io::Read::read(&mut decoder, &mut buf) {
+        total += n;
+    }
+    total.max(data.len())
 }
 
 fn eval_one(name: &str, plan: &Plan, record: &str, sink: &mut JsonLines) {
