@@ -122,6 +122,11 @@ impl ObjectReader {
             match self.handle.block_on(body.next()) {
                 Some(Ok(bytes)) => {
                     self.offset += bytes.len() as u64;
+                    // Progress: the resume limit counts breaks in a row, so a long
+                    // object read over a flaky connection still completes.
+                    if !bytes.is_empty() {
+                        self.resumes = 0;
+                    }
                     self.chunk = bytes;
                 }
                 None if self.offset >= size => self.done = true,
@@ -134,7 +139,7 @@ impl ObjectReader {
                     self.body = None;
                     if self.resumes == MAX_RESUMES {
                         return Err(io::Error::other(format!(
-                            "s3://{}/{}: read failed at byte {} after {MAX_RESUMES} resumes: {why}",
+                            "s3://{}/{}: read failed at byte {} after {MAX_RESUMES} resumes without progress: {why}",
                             self.bucket, self.key, self.offset
                         )));
                     }

@@ -227,16 +227,17 @@ def test_bad_part_size_and_s3_paths_for_local_outputs_are_refused(moto, bin_dir)
 
 
 class CuttingProxy:
-    """A loopback TCP proxy to moto that breaks the first connection whose answer passes
-    `cut_after` bytes (a reset in the middle of a body), and records each request's
-    head, so a test can see the resumed read."""
+    """A loopback TCP proxy to moto that breaks the first `max_cuts` connections whose
+    answer passes `cut_after` bytes (a reset in the middle of a body), and records each
+    request's head, so a test can see the resumed reads."""
 
-    def __init__(self, target_port, cut_after):
+    def __init__(self, target_port, cut_after, max_cuts=1):
         import socket
         import threading
 
         self.target_port = target_port
         self.cut_after = cut_after
+        self.max_cuts = max_cuts
         self.cuts = 0
         self.requests = []
         self.lock = threading.Lock()
@@ -274,7 +275,7 @@ class CuttingProxy:
         try:
             while data := src.recv(65536):
                 with self.lock:
-                    cut = self.cuts == 0 and sent + len(data) > self.cut_after
+                    cut = self.cuts < self.max_cuts and sent + len(data) > self.cut_after
                     if cut:
                         self.cuts += 1
                 if cut:
@@ -295,7 +296,9 @@ class CuttingProxy:
         self.server.close()
 
 
-def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
+def big_object(moto):
+    """3000 firewall records with random payloads, stored as s3://raw/big.jsonl; returns
+    the body."""
     s3 = moto.client("s3")
     s3.create_bucket(Bucket="raw")
     rng = random.Random(7)
@@ -307,6 +310,11 @@ def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
         lines.append(json.dumps(template))
     body = ("\n".join(lines) + "\n").encode()
     s3.put_object(Bucket="raw", Key="big.jsonl", Body=body)
+    return body
+
+
+def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
+    body = big_object(moto)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.jsonl"
         path.write_bytes(body)
@@ -322,3 +330,24 @@ def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
     assert r.stdout == local.stdout and r.stdout.count(b"\n") == 3000
     ranged = [q for q in proxy.requests if q.startswith("get ") and "\nrange: bytes=" in q]
     assert len(ranged) == 1 and "\nif-match: " in ranged[0], proxy.requests
+
+
+def test_a_read_that_keeps_breaking_after_progress_still_completes(moto, bin_dir):
+    # Seven breaks in one object, each after more of the body arrived: the resume limit
+    # (5) counts breaks in a row without progress, not breaks in all.
+    body = big_object(moto)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.jsonl"
+        path.write_bytes(body)
+        local = transform(moto, bin_dir, str(path))
+    proxy = CuttingProxy(moto.port, cut_after=len(body) // 10, max_cuts=7)
+    try:
+        r = transform(moto, bin_dir, "s3://raw/big.jsonl",
+                      env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"})
+    finally:
+        proxy.close()
+    assert proxy.cuts == 7
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == local.stdout
+    ranged = [q for q in proxy.requests if q.startswith("get ") and "\nrange: bytes=" in q]
+    assert len(ranged) == 7, proxy.requests
