@@ -180,19 +180,28 @@ def test_an_object_that_breaks_is_an_incomplete_input_and_the_run_goes_on(moto, 
     assert [s["input"] for s in set_aside] == ["s3://raw/p/2.jsonl.gz"], set_aside
 
 
-def test_a_file_larger_than_a_part_is_uploaded_in_parts_and_appears_whole(moto, bin_dir):
+def big_object(moto, records=3000, payload_bits=2000, seed=7):
+    """Firewall records with random payloads, stored as s3://raw/big.jsonl (the bucket
+    is made); returns the body."""
     s3 = moto.client("s3")
     s3.create_bucket(Bucket="raw")
-    s3.create_bucket(Bucket="lake")
-    # Random payloads in `unmapped` keep the file large without compression.
-    rng = random.Random(11)
+    rng = random.Random(seed)
     template = json.loads((SAMPLES / "netflow.input.jsonl").read_text().splitlines()[0])
     lines = []
-    for i in range(5000):
+    for i in range(records):
         template["event"]["flow_id"] = i
-        template["payload"] = "%x" % rng.getrandbits(12000)
+        template["payload"] = "%x" % rng.getrandbits(payload_bits)
         lines.append(json.dumps(template))
-    s3.put_object(Bucket="raw", Key="big.jsonl", Body="\n".join(lines).encode())
+    body = ("\n".join(lines) + "\n").encode()
+    s3.put_object(Bucket="raw", Key="big.jsonl", Body=body)
+    return body
+
+
+def test_a_file_larger_than_a_part_is_uploaded_in_parts_and_appears_whole(moto, bin_dir):
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="lake")
+    # Random payloads in `unmapped` keep the file large without compression.
+    lines = big_object(moto, records=5000, payload_bits=12000, seed=11).splitlines()
 
     r = transform(moto, bin_dir, *LAKE, "--compression", "none", "--output-dir", "s3://lake/big",
                   "s3://raw/big.jsonl", env={"OCSFMAP_S3_PART_MB": "5"})
@@ -296,35 +305,25 @@ class CuttingProxy:
         self.server.close()
 
 
-def big_object(moto):
-    """3000 firewall records with random payloads, stored as s3://raw/big.jsonl; returns
-    the body."""
-    s3 = moto.client("s3")
-    s3.create_bucket(Bucket="raw")
-    rng = random.Random(7)
-    template = json.loads((SAMPLES / "netflow.input.jsonl").read_text().splitlines()[0])
-    lines = []
-    for i in range(3000):
-        template["event"]["flow_id"] = i
-        template["payload"] = "%x" % rng.getrandbits(2000)
-        lines.append(json.dumps(template))
-    body = ("\n".join(lines) + "\n").encode()
-    s3.put_object(Bucket="raw", Key="big.jsonl", Body=body)
-    return body
-
-
-def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
-    body = big_object(moto)
+def read_through(proxy, moto, bin_dir, body):
+    """Transforms s3://raw/big.jsonl through `proxy`, and the same body from a local
+    file; returns (local run, S3 run)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.jsonl"
         path.write_bytes(body)
         local = transform(moto, bin_dir, str(path))
-    proxy = CuttingProxy(moto.port, cut_after=len(body) // 3)
     try:
         r = transform(moto, bin_dir, "s3://raw/big.jsonl",
                       env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"})
     finally:
         proxy.close()
+    return local, r
+
+
+def test_a_read_broken_by_a_reset_resumes_where_it_stopped(moto, bin_dir):
+    body = big_object(moto)
+    proxy = CuttingProxy(moto.port, cut_after=len(body) // 3)
+    local, r = read_through(proxy, moto, bin_dir, body)
     assert proxy.cuts == 1
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout == local.stdout and r.stdout.count(b"\n") == 3000
@@ -336,16 +335,8 @@ def test_a_read_that_keeps_breaking_after_progress_still_completes(moto, bin_dir
     # Seven breaks in one object, each after more of the body arrived: the resume limit
     # (5) counts breaks in a row without progress, not breaks in all.
     body = big_object(moto)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "big.jsonl"
-        path.write_bytes(body)
-        local = transform(moto, bin_dir, str(path))
     proxy = CuttingProxy(moto.port, cut_after=len(body) // 10, max_cuts=7)
-    try:
-        r = transform(moto, bin_dir, "s3://raw/big.jsonl",
-                      env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"})
-    finally:
-        proxy.close()
+    local, r = read_through(proxy, moto, bin_dir, body)
     assert proxy.cuts == 7
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout == local.stdout
