@@ -43,10 +43,15 @@ fn without_digest(path: &str) -> String {
 /// `ocsfmap transform` with the firewall mapping into Parquet under `out` (region
 /// us-east-1, account 123456789012), then `rest` (options and inputs).
 fn firewall_to_parquet(out: &Path, rest: &[&str]) -> (i32, String, String) {
+    to_parquet("mappings/aws-network-firewall.yaml", out, rest)
+}
+
+/// [`firewall_to_parquet`] with another mapping.
+fn to_parquet(mapping: &str, out: &Path, rest: &[&str]) -> (i32, String, String) {
     let mut args = vec![
         "transform",
         "-m",
-        "mappings/aws-network-firewall.yaml",
+        mapping,
         "--format",
         "parquet",
         "--output-dir",
@@ -233,22 +238,15 @@ fn an_event_whose_time_no_event_day_can_hold_is_rejected_with_its_value() {
     .unwrap();
     let rejects = dir.path().join("rejects.jsonl");
     let out = dir.path().join("out");
-    let (code, _, stderr) = ocsfmap(&[
-        "transform",
-        "-m",
+    let (code, _, stderr) = to_parquet(
         mapping.to_str().unwrap(),
-        "--format",
-        "parquet",
-        "--output-dir",
-        out.to_str().unwrap(),
-        "--region",
-        "us-east-1",
-        "--account-id",
-        "123456789012",
-        "--rejects",
-        rejects.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+        &out,
+        &[
+            "--rejects",
+            rejects.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 1, "{stderr}");
     let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
         .unwrap()
