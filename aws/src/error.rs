@@ -44,7 +44,7 @@ where
 
 /// An error and its sources, `: `-separated, each said once (the SDK's own
 /// `DisplayErrorContext` adds the whole `Debug` form, too long for a user).
-fn causes(err: &dyn std::error::Error) -> String {
+pub(crate) fn causes(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(e) = source {

@@ -1,10 +1,12 @@
 //! ocsfmap's AWS side: an S3 client from the standard configuration chain, object
 //! bodies streamed into blocking readers for the engine, listings, and the Parquet
 //! [`Storage`](ocsfmap_output::parquet::Storage) for S3 (multipart above a size, never a
-//! partial object). The engine crates stay free of the SDK and tokio: callers keep a
-//! tokio runtime and pass its [`Handle`](tokio::runtime::Handle) to the blocking parts.
+//! partial object), and the SQS queue of the queue worker. The engine crates stay free
+//! of the SDK and tokio: callers keep a tokio runtime and pass its
+//! [`Handle`](tokio::runtime::Handle) to the blocking parts.
 
 mod error;
+mod queue;
 mod read;
 mod store;
 mod url;
@@ -14,12 +16,13 @@ use aws_sdk_s3::Client;
 use aws_smithy_http_client::tls;
 
 pub use error::s3_error;
-pub use read::ObjectReader;
+pub use queue::{MAX_BATCH, Queue, QueueInfo, Received};
+pub use read::{Changed, ObjectReader};
 pub use store::{MIN_PART_SIZE, PART_SIZE, S3Store};
 pub use url::{S3Url, S3UrlError};
 
 /// An object found by [`S3::list`] or [`S3::head`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectInfo {
     pub key: String,
     pub size: u64,
@@ -41,16 +44,7 @@ impl S3 {
     /// (or `AWS_ENDPOINT_URL_S3`). With an endpoint set, buckets are addressed by path
     /// (`http://127.0.0.1:PORT/bucket/key`), which local S3 servers need.
     pub async fn from_env() -> S3 {
-        // hyper + rustls over ring: the SDK's default client would build aws-lc.
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .load()
-            .await;
+        let config = sdk_config().await;
         let path_style = config.endpoint_url().is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(path_style)
@@ -120,19 +114,48 @@ impl S3 {
         })
     }
 
-    /// Streams an object's body into a blocking reader (see [`ObjectReader`]). Call it
-    /// from a thread that is not running async code, with the handle of a
-    /// multi-threaded runtime (whose workers drive the connection).
+    /// Opens an object for a blocking reader (see [`ObjectReader`]), pinned to `etag`
+    /// when one is given (a replaced object is then a [`Changed`] error). Call it from a
+    /// thread that is not running async code, with the handle of a multi-threaded
+    /// runtime (whose workers drive the connection).
     pub fn reader(
         &self,
         handle: &tokio::runtime::Handle,
         bucket: &str,
         key: &str,
         version_id: Option<&str>,
-    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
-        ObjectReader::open(self.clone(), handle.clone(), bucket, key, version_id)
-            .map(|r| Box::new(r) as Box<dyn std::io::Read + Send>)
+        etag: Option<&str>,
+    ) -> std::io::Result<ObjectReader> {
+        ObjectReader::lazy(self.clone(), handle.clone(), bucket, key, version_id)
+            .expecting_etag(etag)
+            .start_now()
     }
+
+    /// Deletes an object (a missing one is not an error, as in S3).
+    pub async fn delete(&self, bucket: &str, key: &str) -> std::io::Result<()> {
+        self.client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| s3_error(bucket, key, "cannot delete", &e))?;
+        Ok(())
+    }
+}
+
+/// The SDK configuration from the standard chain, over hyper + rustls with ring (the
+/// SDK's default client would build aws-lc).
+async fn sdk_config() -> aws_config::SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await
 }
 
 fn unquote(etag: Option<&str>) -> String {

@@ -12,6 +12,25 @@ use tokio::runtime::Handle;
 
 use crate::{ObjectInfo, S3, s3_error, unquote};
 
+/// The object is no longer the one expected: it was replaced (overwritten) after it was
+/// listed or notified. A later notification names the new content.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{url}: the object was replaced since it was listed or notified (its ETag is no longer {etag})"
+)]
+pub struct Changed {
+    pub url: String,
+    pub etag: String,
+}
+
+impl Changed {
+    /// Whether an I/O error is a [`Changed`].
+    pub fn is(e: &io::Error) -> bool {
+        e.get_ref()
+            .is_some_and(<dyn std::error::Error + Send + Sync>::is::<Changed>)
+    }
+}
+
 /// Resumes after a broken connection, per object, before the read fails.
 const MAX_RESUMES: u32 = 5;
 
@@ -24,6 +43,8 @@ pub struct ObjectReader {
     bucket: String,
     key: String,
     version_id: Option<String>,
+    /// The ETag the first GET must find (`If-Match`), when the caller named one.
+    expected_etag: Option<String>,
     /// Known once the object is opened; later ranged GETs must match it.
     info: Option<ObjectInfo>,
     body: Option<ByteStream>,
@@ -42,9 +63,7 @@ impl ObjectReader {
         key: &str,
         version_id: Option<&str>,
     ) -> io::Result<ObjectReader> {
-        let mut r = ObjectReader::lazy(s3, handle, bucket, key, version_id);
-        r.start()?;
-        Ok(r)
+        ObjectReader::lazy(s3, handle, bucket, key, version_id).start_now()
     }
 
     /// Sends the GET at the first read; its errors are the read's errors.
@@ -61,6 +80,7 @@ impl ObjectReader {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             version_id: version_id.map(str::to_owned),
+            expected_etag: None,
             info: None,
             body: None,
             chunk: Bytes::new(),
@@ -68,6 +88,24 @@ impl ObjectReader {
             resumes: 0,
             done: false,
         }
+    }
+
+    /// Reads the object only while its ETag (quoted or not) is `etag`: when it was
+    /// replaced since it was listed or notified, the first read (or [`Self::start_now`])
+    /// fails with a [`Changed`] error instead of reading other content under the old
+    /// identity.
+    #[must_use]
+    pub fn expecting_etag(mut self, etag: Option<&str>) -> ObjectReader {
+        self.expected_etag = etag
+            .map(|e| e.trim_matches('"').to_owned())
+            .filter(|e| !e.is_empty());
+        self
+    }
+
+    /// Sends the GET now, so that its errors come from here.
+    pub fn start_now(mut self) -> io::Result<ObjectReader> {
+        self.start()?;
+        Ok(self)
     }
 
     /// Size, ETag and version of the object, once it is open.
@@ -87,16 +125,25 @@ impl ObjectReader {
         if self.offset > 0 {
             get = get.range(format!("bytes={}-", self.offset));
         }
-        if let Some(info) = &self.info
-            && !info.etag.is_empty()
-        {
-            // The object may have been replaced since: never splice two versions.
-            get = get.if_match(format!("\"{}\"", info.etag));
+        let pinned = match &self.info {
+            Some(info) => Some(info.etag.as_str()).filter(|e| !e.is_empty()),
+            None => self.expected_etag.as_deref(),
+        };
+        if let Some(etag) = pinned {
+            // The object may have been replaced since: never splice two versions, nor
+            // read new content under the identity of the old.
+            get = get.if_match(format!("\"{etag}\""));
         }
-        let out = self
-            .handle
-            .block_on(get.send())
-            .map_err(|e| s3_error(&self.bucket, &self.key, "cannot read", &e))?;
+        let out = self.handle.block_on(get.send()).map_err(|e| {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            match (status, pinned) {
+                (Some(412), Some(etag)) => io::Error::other(Changed {
+                    url: format!("s3://{}/{}", self.bucket, self.key),
+                    etag: etag.to_owned(),
+                }),
+                _ => s3_error(&self.bucket, &self.key, "cannot read", &e),
+            }
+        })?;
         if self.info.is_none() {
             self.info = Some(ObjectInfo {
                 key: self.key.clone(),

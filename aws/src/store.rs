@@ -61,11 +61,6 @@ impl S3Store {
         }
     }
 
-    /// Stores text (such as set-aside JSON lines) like any other object.
-    pub fn put_text(&self, key: &str, text: &[u8]) -> io::Result<String> {
-        self.put(key, text)
-    }
-
     async fn put_async(&self, key: &str, object: Bytes) -> io::Result<()> {
         if object.len() <= self.part_size {
             self.s3
@@ -188,10 +183,10 @@ impl S3Store {
 impl Storage for S3Store {
     type Location = String;
 
-    fn put(&self, key: &str, object: &[u8]) -> io::Result<String> {
+    fn put(&self, key: &str, object: Vec<u8>) -> io::Result<String> {
         let key = self.object_key(key);
-        // One copy, shared by the parts (and by the SDK's retries).
-        let object = Bytes::copy_from_slice(object);
+        // Shared by the parts (and by the SDK's retries) without a copy.
+        let object = Bytes::from(object);
         self.handle.block_on(self.put_async(&key, object))?;
         Ok(format!("s3://{}/{key}", self.bucket))
     }

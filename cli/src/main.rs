@@ -1,5 +1,6 @@
 //! `ocsfmap`: transform raw security logs into OCSF events with mapping files.
 
+mod enqueue;
 mod explain;
 mod render;
 mod s3;
@@ -7,6 +8,7 @@ mod schema_cmd;
 mod test_cmd;
 mod transform;
 mod validate;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -38,6 +40,10 @@ enum Command {
     Schema(schema_cmd::Args),
     /// Explain a diagnostic or rejection code (`OM015`), or list every code.
     Explain(explain::Args),
+    /// Work an SQS queue of S3 notifications as the Lambda would (ECS, EC2, a laptop).
+    Sqs(Box<worker::Args>),
+    /// Send S3 objects to an SQS queue as S3 notifications (backfills through the fleet).
+    Enqueue(enqueue::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +54,8 @@ fn main() -> ExitCode {
         Command::Test(args) => test_cmd::run(&args),
         Command::Schema(args) => schema_cmd::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Sqs(args) => worker::run(&args),
+        Command::Enqueue(args) => enqueue::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -33,6 +33,46 @@ impl Session {
         Ok(Session { s3, runtime })
     }
 
+    /// The S3 client.
+    pub fn s3(&self) -> &S3 {
+        &self.s3
+    }
+
+    /// The runtime's handle, to block on from ordinary threads.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        self.runtime.handle()
+    }
+
+    /// Every object a URL names, without reading any: the object itself (checked with a
+    /// HEAD), or those under a prefix in key order, folder markers and empty objects
+    /// left out with a note.
+    pub fn objects(&self, url: &S3Url) -> Result<Vec<ObjectInfo>> {
+        if !url.is_prefix() {
+            let info = self
+                .runtime
+                .block_on(self.s3.head(&url.bucket, &url.key, None))?;
+            return Ok(vec![info]);
+        }
+        let mut objects = self.runtime.block_on(self.s3.list(&url.bucket, &url.key))?;
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        objects.retain(|info| {
+            let keep = !info.key.ends_with('/') && info.size > 0;
+            if !keep {
+                let what = if info.key.ends_with('/') {
+                    "a folder marker, not a log object"
+                } else {
+                    "empty object"
+                };
+                eprintln!("ocsfmap: skipped s3://{}/{}: {what}", url.bucket, info.key);
+            }
+            keep
+        });
+        if objects.is_empty() {
+            bail!("{url}: no objects to read under this prefix");
+        }
+        Ok(objects)
+    }
+
     /// The objects an input URL names: the object itself, opened now (so a missing one
     /// stops the run before any output), or every object under a prefix in key order,
     /// opened as each is read. Empty objects and folder markers are skipped with a note.
@@ -65,37 +105,29 @@ impl Session {
                 reader: Box::new(reader),
             }]);
         }
-        let mut objects = self.runtime.block_on(self.s3.list(&url.bucket, &url.key))?;
-        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        let objects = self.objects(url)?;
         let mut sources = Vec::with_capacity(objects.len());
         for info in objects {
             let object = S3Url {
                 bucket: url.bucket.clone(),
                 key: info.key.clone(),
             };
-            if info.key.ends_with('/') {
-                eprintln!("ocsfmap: skipped {object}: a folder marker, not a log object");
-                continue;
-            }
-            if info.size == 0 {
-                eprintln!("ocsfmap: skipped {object}: empty object");
-                continue;
-            }
+            // Pinned to the ETag listed, which the default file prefix is made from: an
+            // object replaced meanwhile is an input error, never new content under the
+            // listed name.
             let reader = ObjectReader::lazy(
                 self.s3.clone(),
                 self.runtime.handle().clone(),
                 &url.bucket,
                 &info.key,
                 None,
-            );
+            )
+            .expecting_etag(Some(&info.etag));
             sources.push(Source::Object {
                 url: object.to_string(),
                 info,
                 reader: Box::new(reader),
             });
-        }
-        if sources.is_empty() {
-            bail!("{url}: no objects to read under this prefix");
         }
         Ok(sources)
     }

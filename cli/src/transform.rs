@@ -68,8 +68,8 @@ pub struct Args {
     /// Parquet: rows per file at most.
     #[arg(long, value_name = "N", default_value_t = ParquetOptions::DEFAULT_MAX_ROWS_PER_FILE)]
     max_rows_per_file: usize,
-    /// Parquet: MiB of rows a class buffers before its file is written, however few rows
-    /// that is (bounds memory for large records); 1 to 1024.
+    /// Parquet: MiB of rows the classes buffer together before the largest class's file
+    /// is written, however few rows that is (bounds memory for large records); 1 to 1024.
     #[arg(long, value_name = "MIB", default_value_t = ParquetOptions::DEFAULT_MAX_BUFFER_BYTES >> 20)]
     max_buffer_mb: usize,
     /// Parquet: file names start with this (default: the first input's name and a digest of
@@ -398,7 +398,7 @@ fn parquet_options(plan: &Plan, args: &Args, sources: &[Source]) -> Result<Parqu
     let most_mb = ParquetOptions::MAX_BUFFER_BYTES >> 20;
     if args.max_buffer_mb > most_mb {
         bail!(
-            "--max-buffer-mb {} is more than {most_mb}, the most a class can buffer (a Parquet string column holds less than 2 GiB)",
+            "--max-buffer-mb {} is more than {most_mb}, the most the classes can buffer (a Parquet string column holds less than 2 GiB)",
             args.max_buffer_mb
         );
     }

@@ -213,6 +213,99 @@ fn schema_prints_arrow_and_glue_tables() {
 }
 
 #[test]
+fn schema_prints_the_security_lake_registration_of_each_class() {
+    let (code, text, err) = ocsfmap(&[
+        "schema",
+        "-m",
+        "mappings/windows-sysmon.yaml",
+        "--format",
+        "security-lake",
+        "--glue-role-arn",
+        "arn:aws:iam::123456789012:role/crawler",
+        "--principal",
+        "123456789012",
+        "--external-id",
+        "x-1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let commands: Vec<&str> = text
+        .split("aws securitylake create-custom-log-source")
+        .skip(1)
+        .collect();
+    assert_eq!(commands.len(), 4, "one per class: {text}");
+    let mut pairs = Vec::new();
+    for c in &commands {
+        let arg = |name: &str| {
+            c.split(&format!("--{name} "))
+                .nth(1)
+                .and_then(|rest| rest.split([' ', '\n']).next())
+                .unwrap_or_else(|| panic!("no --{name} in {c}"))
+                .to_owned()
+        };
+        pairs.push((arg("source-name"), arg("event-classes")));
+        let configuration = c.split("--configuration '").nth(1).unwrap();
+        let configuration: serde_json::Value =
+            serde_json::from_str(configuration.split('\'').next().unwrap()).unwrap();
+        assert_eq!(
+            configuration,
+            serde_json::json!({
+                "crawlerConfiguration": {"roleArn": "arn:aws:iam::123456789012:role/crawler"},
+                "providerIdentity": {"principal": "123456789012", "externalId": "x-1"},
+            })
+        );
+    }
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("windows-sysmon-dns_activity".into(), "DNS_ACTIVITY".into()),
+            (
+                "windows-sysmon-file_activity".into(),
+                "FILE_ACTIVITY".into()
+            ),
+            (
+                "windows-sysmon-network_activity".into(),
+                "NETWORK_ACTIVITY".into()
+            ),
+            (
+                "windows-sysmon-process_activity".into(),
+                "PROCESS_ACTIVITY".into()
+            ),
+        ]
+    );
+    // Every one of these names is longer than Security Lake's advice: each says so.
+    assert_eq!(
+        text.matches("Security Lake advises at most 20").count(),
+        4,
+        "{text}"
+    );
+    assert!(!text.contains("is not among the event classes"), "{text}");
+    assert!(!text.contains("--source-version"), "{text}");
+
+    // A class Security Lake does not list is pointed out; a short name is not.
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("base.yaml");
+    std::fs::write(
+        &mapping,
+        "custom_source_events:\n  source_name: app\n  ocsf_mapping:\n    all:\n      schema: base_event\n      schema_mapping:\n        time: {timestamp: {field: $.t, format: epoch_ms}}\n",
+    )
+    .unwrap();
+    let (code, text, _) = ocsfmap(&[
+        "schema",
+        "-m",
+        mapping.to_str().unwrap(),
+        "--format",
+        "security-lake",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("# note: BASE_EVENT is not among the event classes"),
+        "{text}"
+    );
+    assert!(!text.contains("advises"), "{text}");
+}
+
+#[test]
 fn an_event_whose_time_no_event_day_can_hold_is_rejected_with_its_value() {
     let dir = tempfile::tempdir().unwrap();
     let mapping = dir.path().join("times.yaml");
@@ -366,7 +459,7 @@ fn a_buffer_past_what_a_string_column_holds_is_refused_naming_the_limit() {
         assert_eq!(code, 2, "{mb}: {stderr}");
         assert!(
             stderr.contains(&format!(
-                "--max-buffer-mb {mb} is more than 1024, the most a class can buffer"
+                "--max-buffer-mb {mb} is more than 1024, the most the classes can buffer"
             )),
             "{stderr}"
         );

@@ -76,6 +76,16 @@ struct Share {
 impl Handler {
     /// Handles a Kinesis batch; the response names the sequence number to resume at.
     pub fn handle_kinesis(&self, event: &KinesisEvent) -> BatchResponse {
+        self.handle_kinesis_until(event, None)
+    }
+
+    /// [`Handler::handle_kinesis`], stopping at `stop_at`: a shard not finished by then
+    /// is reported at its first record (the retry writes the same names again).
+    pub fn handle_kinesis_until(
+        &self,
+        event: &KinesisEvent,
+        stop_at: Option<Instant>,
+    ) -> BatchResponse {
         let mut response = BatchResponse::default();
         // A batch comes from one shard; records of several are handled group by group.
         let mut groups: Vec<(&str, &str, Vec<&KinesisEventRecord>)> = Vec::new();
@@ -89,7 +99,7 @@ impl Handler {
             }
         }
         for (arn, shard, records) in groups {
-            if let Some(seq) = self.handle_shard(arn, shard, &records) {
+            if let Some(seq) = self.handle_shard(arn, shard, &records, stop_at) {
                 response.fail(&seq);
             }
         }
@@ -102,6 +112,7 @@ impl Handler {
         arn: &str,
         shard: &str,
         records: &[&KinesisEventRecord],
+        stop_at: Option<Instant>,
     ) -> Option<String> {
         let first = records.first()?;
         let first_seq = first.kinesis.sequence_number.clone();
@@ -130,6 +141,7 @@ impl Handler {
                     f.insert("sequence_number".into(), json!(seq));
                     f.insert("error".into(), json!(e));
                     self.log(&event_line("ERROR", "record cannot be decoded", f));
+                    self.keep_undecodable(record, stream, shard, &name, &e);
                     undecodable = Some(seq.clone());
                     break;
                 }
@@ -181,6 +193,7 @@ impl Handler {
                         account_id: account,
                         file_prefix: &prefix,
                         max_buffer_bytes: self.max_buffer_bytes,
+                        stop_at,
                     };
                     let inputs = share
                         .inputs
@@ -239,6 +252,49 @@ impl Handler {
             Some(first_seq)
         } else {
             undecodable
+        }
+    }
+
+    /// Keeps the data of a record that cannot be decoded, as it came (base64), in its
+    /// own set-aside object: named by its sequence number, so each retry (the record is
+    /// reported until the event source mapping gives up on it) writes the same object,
+    /// and the data outlives the retries.
+    fn keep_undecodable(
+        &self,
+        record: &KinesisEventRecord,
+        stream: &str,
+        shard: &str,
+        name: &str,
+        error: &str,
+    ) {
+        let seq = &record.kinesis.sequence_number;
+        let set_aside = &self.sources.set_aside;
+        let base = format!(
+            "{}kinesis/{stream}/{shard}/{seq}.undecodable",
+            set_aside.prefix
+        );
+        let mut aside = SetAsideWriter::new(&*self.objects, &set_aside.bucket, base);
+        let item = SetAside {
+            input: name.to_owned(),
+            line: 1,
+            record: 1,
+            kind: SetAsideKind::Rejected,
+            code: Code::InputCutShort,
+            reason: format!("the Kinesis record cannot be decoded: {error}"),
+            raw: record.kinesis.data.clone(),
+        };
+        let mut f = Map::new();
+        f.insert("stream".into(), json!(stream));
+        f.insert("sequence_number".into(), json!(seq));
+        match aside.push(&item).and_then(|()| aside.finish()) {
+            Ok(()) => {
+                f.insert("set_aside".into(), json!(aside.stored));
+                self.log(&event_line("INFO", "undecodable record kept", f));
+            }
+            Err(e) => {
+                f.insert("error".into(), json!(e.to_string()));
+                self.log(&event_line("ERROR", "undecodable record not kept", f));
+            }
         }
     }
 

@@ -14,17 +14,19 @@ pub mod notify;
 pub mod objects;
 pub mod pattern;
 pub mod report;
+pub mod s3;
 pub mod sources;
 mod sqs;
 mod transform;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub use config::{ConfigError, SourcesFile};
-pub use objects::{MemoryObjects, Objects};
+pub use objects::{MemoryObjects, Objects, Opened};
 pub use report::Log;
 pub use sources::{ConfigErrors, Sources};
 pub use transform::SET_ASIDE_PART_BYTES;
@@ -89,6 +91,23 @@ impl Handler {
     /// Handles any event: SQS and Kinesis are told apart by their records'
     /// `eventSource`. An event of another shape is an error (the invocation fails).
     pub fn handle(&self, event: &Value) -> Result<BatchResponse, UnknownEvent> {
+        self.handle_until(event, None)
+    }
+
+    /// [`Handler::handle`], answering by `deadline` (the invocation's): work stops a
+    /// little before it (a quarter of the time left, at most five seconds), and what
+    /// was not finished by then is reported for retry, so that what was finished is
+    /// acknowledged instead of the whole batch failing with a timeout.
+    pub fn handle_until(
+        &self,
+        event: &Value,
+        deadline: Option<Instant>,
+    ) -> Result<BatchResponse, UnknownEvent> {
+        let stop_at = deadline.map(|d| {
+            let left = d.saturating_duration_since(Instant::now());
+            d.checked_sub((left / 4).min(Duration::from_secs(5)))
+                .unwrap_or(d)
+        });
         let Some(records) = event.get("Records").and_then(Value::as_array) else {
             return Err(UnknownEvent(
                 "the event has no `Records`: not an SQS or Kinesis event".into(),
@@ -101,11 +120,11 @@ impl Handler {
         if source == Some("aws:kinesis") || first.get("kinesis").is_some() {
             let event = serde_json::from_value(event.clone())
                 .map_err(|e| UnknownEvent(format!("a Kinesis event that cannot be read: {e}")))?;
-            Ok(self.handle_kinesis(&event))
+            Ok(self.handle_kinesis_until(&event, stop_at))
         } else if source == Some("aws:sqs") || first.get("messageId").is_some() {
             let event = serde_json::from_value(event.clone())
                 .map_err(|e| UnknownEvent(format!("an SQS event that cannot be read: {e}")))?;
-            Ok(self.handle_sqs(&event))
+            Ok(self.handle_sqs_until(&event, stop_at))
         } else {
             Err(UnknownEvent(format!(
                 "records from `{}` are neither SQS nor Kinesis records",

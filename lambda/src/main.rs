@@ -8,40 +8,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use ocsfmap_aws::{S3, S3Store};
+use ocsfmap_aws::S3;
 use ocsfmap_lambda::report::event_line;
-use ocsfmap_lambda::{Handler, Objects, Sources};
-use ocsfmap_output::parquet::Storage;
+use ocsfmap_lambda::s3::S3Objects;
+use ocsfmap_lambda::{Handler, Sources};
 use serde_json::{Map, Value, json};
 use tokio::runtime::Handle;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// S3 through the SDK, for the handler's blocking threads.
-struct S3Objects {
-    s3: S3,
-    handle: Handle,
-}
-
-impl Objects for S3Objects {
-    fn get(
-        &self,
-        bucket: &str,
-        key: &str,
-        version: Option<&str>,
-    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
-        self.s3.reader(&self.handle, bucket, key, version)
-    }
-
-    fn put(&self, bucket: &str, key: &str, body: &[u8]) -> std::io::Result<()> {
-        S3Store::new(self.s3.clone(), self.handle.clone(), bucket, "")
-            .put(key, body)
-            .map(drop)
-    }
-}
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -113,7 +91,8 @@ async fn run() -> Result<(), String> {
         async move {
             // The engine blocks (it reads S3 through blocking readers and uses its own
             // threads): never on the async executor.
-            tokio::task::spawn_blocking(move || handler.handle(&event.payload))
+            let deadline = deadline_instant(event.context.deadline);
+            tokio::task::spawn_blocking(move || handler.handle_until(&event.payload, deadline))
                 .await
                 .map_err(|e| lambda_runtime::Error::from(format!("the handler stopped: {e}")))?
                 .map_err(lambda_runtime::Error::from)
@@ -140,7 +119,22 @@ fn config_path() -> Result<PathBuf, String> {
     })
 }
 
-/// Parquet buffers per class: an eighth of the function's memory, between 8 and 128 MiB.
+/// The invocation's deadline (milliseconds since the epoch) as an instant (now, when
+/// it has passed); `None` when the runtime gave none.
+fn deadline_instant(deadline_ms: u64) -> Option<Instant> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let left = u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).ok()?;
+    Instant::now().checked_add(Duration::from_millis(left))
+}
+
+/// The Parquet buffer (all classes together): an eighth of the function's memory,
+/// between 8 and 128 MiB.
 fn buffer_bytes(memory_mb: Option<&str>) -> usize {
     let mb: usize = memory_mb.and_then(|m| m.parse().ok()).unwrap_or(1024);
     ((mb << 20) / 8).clamp(8 << 20, 128 << 20)

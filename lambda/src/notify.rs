@@ -158,6 +158,8 @@ struct EventBridgeDetail {
 struct EventBridgeObject {
     key: Option<String>,
     size: Option<Value>,
+    // AWS writes `etag`; moto writes `eTag`.
+    #[serde(alias = "eTag")]
     etag: Option<String>,
     #[serde(rename = "version-id")]
     version_id: Option<String>,
@@ -174,7 +176,10 @@ fn eventbridge(e: EventBridge) -> Result<ObjectRef, String> {
     let key = object.key.ok_or("no detail.object.key")?;
     Ok(ObjectRef {
         bucket,
-        key: decode_percent(&key).map_err(|e| format!("detail.object.key `{key}`: {e}"))?,
+        // EventBridge gives the key as it is (no form encoding, unlike notifications
+        // sent to SQS, SNS or Lambda): AWS's example events keep `:` and moto sends the
+        // raw key; decoding would turn a `+` into a space and `%41` into `A`.
+        key,
         size: object.size.as_ref().and_then(size_of),
         etag: object.etag.as_deref().map(unquote),
         version_id: object.version_id.filter(|v| !v.is_empty()),
@@ -194,15 +199,6 @@ fn unquote(etag: &str) -> String {
 /// Decodes a key as S3 event notifications write it (form encoding): `+` is a space,
 /// `%2B` a plus, `%XX` any byte. A `%` not followed by two hex digits stays as it is.
 pub fn decode_form(key: &str) -> Result<String, String> {
-    decode(key, true)
-}
-
-/// Decodes `%XX` escapes only; a `+` stays a `+` (EventBridge's keys).
-pub fn decode_percent(key: &str) -> Result<String, String> {
-    decode(key, false)
-}
-
-fn decode(key: &str, plus_is_space: bool) -> Result<String, String> {
     if !key.contains(['%', '+']) {
         return Ok(key.to_owned());
     }
@@ -211,7 +207,7 @@ fn decode(key: &str, plus_is_space: bool) -> Result<String, String> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' if plus_is_space => out.push(b' '),
+            b'+' => out.push(b' '),
             b'%' => match (
                 bytes.get(i + 1).copied().and_then(hex),
                 bytes.get(i + 2).copied().and_then(hex),
@@ -270,7 +266,6 @@ mod tests {
         assert_eq!(decode_form("a%zzb").unwrap(), "a%zzb");
         assert_eq!(decode_form("%2").unwrap(), "%2");
         assert!(decode_form("%FF").is_err(), "not UTF-8");
-        assert_eq!(decode_percent("a+b%20c").unwrap(), "a+b c");
     }
 
     #[test]
@@ -342,12 +337,19 @@ mod tests {
 
     #[test]
     fn eventbridge_object_created() {
-        let e = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
-            "account": "111122223333", "region": "ca-central-1",
-            "detail": {"bucket": {"name": "raw"},
-                       "object": {"key": "a+b%20c.json", "size": 5, "etag": "e1", "version-id": "v9"}}});
+        // AWS's example event (S3 user guide, "EventBridge event message structure"),
+        // with a key that form decoding would change.
+        let e = json!({"version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103",
+            "detail-type": "Object Created", "source": "aws.s3",
+            "account": "111122223333", "time": "2021-11-12T00:00:00Z", "region": "ca-central-1",
+            "resources": ["arn:aws:s3:::amzn-s3-demo-bucket1"],
+            "detail": {"version": "0", "bucket": {"name": "raw"},
+                       "object": {"key": "a+b%20c:d.json", "size": 5, "etag": "e1",
+                                  "version-id": "v9", "sequencer": "617f08299329d189"},
+                       "request-id": "N4N7GDK58NMKJ12R", "requester": "123456789012",
+                       "source-ip-address": "1.2.3.4", "reason": "PutObject"}});
         let o = &objects(&e)[0];
-        assert_eq!(o.key, "a+b c.json");
+        assert_eq!(o.key, "a+b%20c:d.json", "the key is taken as it is");
         assert_eq!(o.account_id.as_deref(), Some("111122223333"));
         assert_eq!(o.region.as_deref(), Some("ca-central-1"));
         assert_eq!(o.version_id.as_deref(), Some("v9"));

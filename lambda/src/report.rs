@@ -65,9 +65,7 @@ impl InputReport {
     /// dimension.
     pub fn metrics_line(&self) -> String {
         let s = &self.stats;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let now = now_ms();
         let count = |name: &str| json!({"Name": name, "Unit": "Count"});
         json!({
             "_aws": {
@@ -95,6 +93,29 @@ impl InputReport {
         })
         .to_string()
     }
+}
+
+/// An Embedded Metric Format line for one count of the function as a whole (no
+/// dimension): objects no source takes, messages not understood, and so on.
+pub fn count_line(metric: &str, value: u64) -> String {
+    json!({
+        "_aws": {
+            "Timestamp": now_ms(),
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [[]],
+                "Metrics": [{"Name": metric, "Unit": "Count"}],
+            }],
+        },
+        metric: value,
+    })
+    .to_string()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A log line for something acknowledged without work, or a message that failed

@@ -2,6 +2,7 @@
 //! the lake bucket, and every record set aside into JSON lines objects.
 
 use std::io;
+use std::time::Instant;
 
 use ocsfmap_core::Plan;
 use ocsfmap_core::run::{self, Input, Outputs, RunOptions, SetAside, Stats};
@@ -52,9 +53,9 @@ impl<'a> SetAsideWriter<'a> {
     fn store(&mut self) -> io::Result<()> {
         self.part += 1;
         let key = naming::set_aside_key(&self.base, self.part);
-        self.objects.put(self.bucket, &key, &self.buf)?;
+        let body = std::mem::take(&mut self.buf);
+        self.objects.put(self.bucket, &key, body)?;
         self.stored.push(format!("s3://{}/{key}", self.bucket));
-        self.buf.clear();
         Ok(())
     }
 
@@ -75,6 +76,8 @@ pub struct LakeTarget<'a> {
     pub account_id: &'a str,
     pub file_prefix: &'a str,
     pub max_buffer_bytes: usize,
+    /// When to give up, so that the invocation can still answer in time.
+    pub stop_at: Option<Instant>,
 }
 
 /// What a run did.
@@ -83,6 +86,7 @@ pub struct Ran {
     pub stats: Stats,
     /// Bytes read from the inputs (after gzip).
     pub bytes: u64,
+    /// The `s3://` URLs of the Parquet files written.
     pub files: Vec<String>,
 }
 
@@ -116,7 +120,15 @@ pub fn run_into_lake(
         },
         &mut Outputs {
             new_buffer: &new_rows,
-            events: &mut |batch: &mut ParquetRows| parquet.append(batch),
+            events: &mut |batch: &mut ParquetRows| {
+                if target.stop_at.is_some_and(|at| Instant::now() >= at) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "stopped: the invocation's time is nearly up (a retry starts over)",
+                    ));
+                }
+                parquet.append(batch)
+            },
             set_aside: &mut |item: &SetAside| set_aside.push(item),
             progress: &mut |_, b| bytes = b,
         },
@@ -133,9 +145,42 @@ pub fn run_into_lake(
     if let Some(e) = stopped {
         return Err((ran, format!("results could not be written: {e}")));
     }
-    match parquet.finish() {
-        Ok(files) => ran.files = files,
+    let keys = match parquet.finish() {
+        Ok(keys) => keys,
         Err(e) => return Err((ran, format!("Parquet could not be written: {e}"))),
+    };
+    if let Err(e) = remove_stale_parts(target, &keys) {
+        return Err((ran, format!("earlier files could not be removed: {e}")));
     }
+    ran.files = keys
+        .iter()
+        .map(|k| format!("s3://{}/{k}", target.bucket))
+        .collect();
     Ok(ran)
+}
+
+/// Deletes the files an earlier attempt of the same input left beyond this run's last
+/// part. Part boundaries follow the buffer budget (the function's memory) and the
+/// batches, so a retry may write fewer parts than the attempt before it; every file of
+/// this input sits beside one of this run's, under its day's folder and file prefix.
+fn remove_stale_parts(target: &LakeTarget, written: &[String]) -> io::Result<()> {
+    let mut folders: Vec<&str> = written
+        .iter()
+        .filter_map(|k| k.rsplit_once('/').map(|(folder, _)| folder))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for folder in folders {
+        let prefix = format!("{folder}/{}-", target.file_prefix);
+        for key in target.objects.list(target.bucket, &prefix)? {
+            let part = &key[prefix.len()..];
+            let is_part = part
+                .strip_suffix(".parquet")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if is_part && !written.contains(&key) {
+                target.objects.delete(target.bucket, &key)?;
+            }
+        }
+    }
+    Ok(())
 }

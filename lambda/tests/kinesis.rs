@@ -72,6 +72,20 @@ fn a_batch_with_one_undecodable_record_reports_exactly_its_sequence_number() {
         .unwrap();
     assert_eq!(bad["sequence_number"], "104");
     assert!(bad["error"].as_str().unwrap().contains("not base64"));
+    // Its data is kept as it came, under its own sequence number: the retries (and the
+    // event source mapping's giving up on it) lose nothing.
+    let kept = set_aside(
+        &s.objects,
+        "kinesis/sysmon-stream/shardId-000000000000/104.undecodable.",
+    );
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["raw"], "this is not base64!");
+    assert_eq!(kept[0]["code"], "OM109");
+    assert_eq!(
+        kept[0]["input"],
+        "kinesis://sysmon-stream/shardId-000000000000/104"
+    );
+    assert!(kept[0]["reason"].as_str().unwrap().contains("not base64"));
 
     // The retry starts at 104: with the record fixed, it and 105 are written under the
     // retry's own names, and nothing from 101-103 is written again.

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use ocsfmap_lambda::MemoryObjects;
 use ocsfmap_lambda::naming;
 use serde_json::{Value, json};
 
@@ -94,15 +95,15 @@ fn batch(s: &Setup) -> (Value, Vec<(&'static str, String, usize)>) {
     ];
     let mut records = Vec::new();
     let mut want = Vec::new();
-    for (i, (key, encoded, body, rows)) in objects.into_iter().enumerate() {
-        let etag = format!("\"etag{i}\"");
-        records.push(s3_record(encoded, &etag, body.len() as u64));
-        o.insert(RAW, key, body);
-        want.push((
-            key,
-            naming::object_prefix(RAW, key, &format!("etag{i}")),
-            rows,
+    for (key, encoded, body, rows) in objects {
+        let etag = MemoryObjects::etag(&body);
+        records.push(s3_record(
+            encoded,
+            &format!("\"{etag}\""),
+            body.len() as u64,
         ));
+        o.insert(RAW, key, body);
+        want.push((key, naming::object_prefix(RAW, key, &etag), rows));
     }
     records.push(s3_record("nfw/missing.jsonl", "\"gone\"", 10));
     let mut messages = Vec::new();
@@ -214,7 +215,12 @@ fn a_batch_reports_exactly_the_missing_and_the_corrupt_object() {
         ),
         (json!(3), json!(2), json!(1))
     );
-    assert_eq!(tls_log["etag"], "etag2");
+    assert_eq!(
+        tls_log["etag"].as_str(),
+        etag_of(&s.objects, "nfw/tls +bad.jsonl")
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+    );
     let metrics: Vec<&Value> = logs.iter().filter(|l| l.get("_aws").is_some()).collect();
     assert_eq!(metrics.len(), 11);
     let m = metrics
@@ -272,8 +278,18 @@ fn a_write_failure_fails_only_its_message() {
     );
     s.objects.fail_puts_under(LAKE, "ext/aws-network-firewall/");
     let event = sqs_event(vec![
-        message("a", vec![s3_record("nfw/a.jsonl", "\"1\"", 1)]),
-        message("b", vec![s3_record("vpc/b.log", "\"2\"", 1)]),
+        message(
+            "a",
+            vec![s3_record(
+                "nfw/a.jsonl",
+                &etag_of(&s.objects, "nfw/a.jsonl"),
+                1,
+            )],
+        ),
+        message(
+            "b",
+            vec![s3_record("vpc/b.log", &etag_of(&s.objects, "vpc/b.log"), 1)],
+        ),
     ]);
     let response = s.handler.handle(&event).unwrap();
     assert_eq!(response.failed_ids(), ["a"]);
@@ -326,12 +342,13 @@ fn sns_and_eventbridge_wrappers_and_a_body_that_is_neither() {
     let alert = sample("mappings/tests/aws-network-firewall/alert.input.jsonl");
     s.objects.insert(RAW, "nfw/via sns.jsonl", alert.clone());
     s.objects.insert(RAW, "nfw/via+eb.jsonl", alert);
+    let etag = MemoryObjects::etag(&s.objects.body(RAW, "nfw/via+eb.jsonl").unwrap());
     let sns = json!({"Type": "Notification", "MessageId": "x",
         "TopicArn": "arn:aws:sns:us-east-1:123456789012:raw",
-        "Message": json!({"Records": [s3_record("nfw/via+sns.jsonl", "\"s\"", 10)]}).to_string()});
+        "Message": json!({"Records": [s3_record("nfw/via+sns.jsonl", &etag, 10)]}).to_string()});
     let eb = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
         "account": "123456789012", "region": "us-east-1",
-        "detail": {"bucket": {"name": RAW}, "object": {"key": "nfw/via+eb.jsonl", "size": 10, "etag": "b"}}});
+        "detail": {"bucket": {"name": RAW}, "object": {"key": "nfw/via+eb.jsonl", "size": 10, "etag": etag}}});
     let event = sqs_event(vec![
         json!({"messageId": "sns", "eventSource": "aws:sqs", "body": sns.to_string()}),
         json!({"messageId": "eb", "eventSource": "aws:sqs", "body": eb.to_string()}),
@@ -343,14 +360,14 @@ fn sns_and_eventbridge_wrappers_and_a_body_that_is_neither() {
     assert_eq!(
         rows_with_prefix(
             &s.objects,
-            &naming::object_prefix(RAW, "nfw/via sns.jsonl", "s")
+            &naming::object_prefix(RAW, "nfw/via sns.jsonl", &etag)
         ),
         n
     );
     assert_eq!(
         rows_with_prefix(
             &s.objects,
-            &naming::object_prefix(RAW, "nfw/via+eb.jsonl", "b")
+            &naming::object_prefix(RAW, "nfw/via+eb.jsonl", &etag)
         ),
         n
     );
@@ -398,7 +415,7 @@ fn the_partition_comes_from_the_notification_when_the_config_has_none() {
     );
     let eb = json!({"detail-type": "Object Created", "account": "210987654321", "region": "eu-west-3",
         "detail": {"bucket": {"name": RAW}, "object": {"key": "a.jsonl"}}});
-    let mut record = s3_record("a.jsonl", "\"e\"", 3);
+    let mut record = s3_record("a.jsonl", &etag_of(&objects, "a.jsonl"), 3);
     record["awsRegion"] = json!("ap-south-1");
     let event = sqs_event(vec![
         json!({"messageId": "eb", "eventSource": "aws:sqs", "body": eb.to_string(),
@@ -419,4 +436,211 @@ fn the_partition_comes_from_the_notification_when_the_config_has_none() {
             .any(|k| k.contains("/region=ap-south-1/accountId=123456789012/")),
         "{keys:?}"
     );
+}
+
+#[test]
+fn an_object_replaced_since_its_notification_is_acknowledged_without_output() {
+    let s = setup();
+    let alert = sample("mappings/tests/aws-network-firewall/alert.input.jsonl");
+    s.objects.insert(RAW, "nfw/a.jsonl", alert.clone());
+    let old_etag = etag_of(&s.objects, "nfw/a.jsonl");
+    // Overwritten (an unversioned bucket) before the first notification is handled.
+    let mut newer = alert.clone();
+    newer.extend_from_slice(&alert);
+    s.objects.insert(RAW, "nfw/a.jsonl", newer);
+    let new_etag = etag_of(&s.objects, "nfw/a.jsonl");
+    let event = sqs_event(vec![
+        message("old", vec![s3_record("nfw/a.jsonl", &old_etag, 10)]),
+        message("new", vec![s3_record("nfw/a.jsonl", &new_etag, 20)]),
+    ]);
+    let response = s.handler.handle(&event).unwrap();
+    assert!(response.failed_ids().is_empty(), "{response:?}");
+    // Only the new content is in the lake, once, under the new content's name.
+    let n = expected("aws-network-firewall/alert") as i64;
+    let trimmed = new_etag.trim_matches('"');
+    assert_eq!(
+        rows_with_prefix(
+            &s.objects,
+            &naming::object_prefix(RAW, "nfw/a.jsonl", trimmed)
+        ),
+        2 * n
+    );
+    assert_eq!(
+        rows_with_prefix(&s.objects, "a-"),
+        2 * n,
+        "nothing under the old name"
+    );
+    let logs = s.log_lines();
+    let skipped = logs.iter().find(|l| l["message"] == "skipped").unwrap();
+    assert_eq!(skipped["message_id"], "old");
+    assert!(
+        skipped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("replaced since the notification"),
+        "{skipped}"
+    );
+    assert!(logs.iter().any(|l| l["SupersededObjects"] == 1));
+}
+
+#[test]
+fn without_version_or_etag_the_files_are_named_by_the_content_read() {
+    let s = setup();
+    let alert = sample("mappings/tests/aws-network-firewall/alert.input.jsonl");
+    s.objects.insert(RAW, "nfw/a.jsonl", alert.clone());
+    let mut record = s3_record("nfw/a.jsonl", "", 10);
+    record["s3"]["object"]
+        .as_object_mut()
+        .unwrap()
+        .remove("eTag");
+    s.handler
+        .handle(&sqs_event(vec![message("m", vec![record])]))
+        .unwrap();
+    let read = MemoryObjects::etag(&alert);
+    assert_eq!(
+        rows_with_prefix(
+            &s.objects,
+            &naming::object_prefix(RAW, "nfw/a.jsonl", &read)
+        ),
+        expected("aws-network-firewall/alert") as i64
+    );
+    let logs = s.log_lines();
+    let done = logs.iter().find(|l| l["message"] == "input done").unwrap();
+    assert_eq!(done["read_as"], read);
+}
+
+#[test]
+fn an_object_notified_twice_in_a_batch_is_transformed_and_counted_once() {
+    let s = setup();
+    s.objects.insert(
+        RAW,
+        "nfw/a.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    let etag = etag_of(&s.objects, "nfw/a.jsonl");
+    let event = sqs_event(vec![
+        message("first", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
+        message("again", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
+    ]);
+    assert!(s.handler.handle(&event).unwrap().failed_ids().is_empty());
+    let logs = s.log_lines();
+    assert_eq!(
+        logs.iter().filter(|l| l["message"] == "input done").count(),
+        1
+    );
+    assert_eq!(
+        logs.iter().filter(|l| l["Source"] == "aws-nfw").count(),
+        1,
+        "one metrics line"
+    );
+    let repeated = logs
+        .iter()
+        .find(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("already handled"))
+        })
+        .unwrap();
+    assert_eq!(repeated["message_id"], "again");
+
+    // A repeated failure fails both messages (each is retried).
+    let fresh = setup();
+    fresh.objects.insert(
+        RAW,
+        "nfw/a.jsonl",
+        s.objects.body(RAW, "nfw/a.jsonl").unwrap(),
+    );
+    fresh.objects.fail_puts_under(LAKE, "ext/");
+    let response = fresh.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["first", "again"]);
+}
+
+#[test]
+fn a_retry_with_a_larger_buffer_removes_the_parts_it_no_longer_writes() {
+    let mut s = setup();
+    // 9,000 records: more than one batch of the engine (8,192 records).
+    let mut body = Vec::new();
+    for _ in 0..3000 {
+        body.extend_from_slice(&sample(
+            "mappings/tests/aws-network-firewall/netflow.input.jsonl",
+        ));
+    }
+    s.objects.insert(RAW, "nfw/big.jsonl", body);
+    let etag = etag_of(&s.objects, "nfw/big.jsonl");
+    let event = sqs_event(vec![message(
+        "m",
+        vec![s3_record("nfw/big.jsonl", &etag, 10)],
+    )]);
+    let prefix = naming::object_prefix(RAW, "nfw/big.jsonl", etag.trim_matches('"'));
+    let parts = |s: &Setup| {
+        s.objects
+            .keys(LAKE, "ext/")
+            .into_iter()
+            .filter(|k| k.rsplit('/').next().unwrap().starts_with(&prefix))
+            .count()
+    };
+    // A small function: a tiny buffer, so every batch of rows is its own file.
+    s.handler.max_buffer_bytes = 1;
+    assert!(s.handler.handle(&event).unwrap().failed_ids().is_empty());
+    let small = parts(&s);
+    assert!(small > 1, "{small} parts");
+    // The retry (a larger function) writes one file; the others would duplicate rows.
+    s.handler.max_buffer_bytes = 64 << 20;
+    assert!(s.handler.handle(&event).unwrap().failed_ids().is_empty());
+    assert_eq!(parts(&s), 1);
+    assert_eq!(
+        rows_with_prefix(&s.objects, &prefix),
+        3000 * expected("aws-network-firewall/netflow") as i64
+    );
+}
+
+#[test]
+fn messages_not_started_by_the_deadline_are_reported_for_retry() {
+    let s = setup();
+    s.objects.insert(
+        RAW,
+        "nfw/a.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    let etag = etag_of(&s.objects, "nfw/a.jsonl");
+    let event = sqs_event(vec![
+        message("a", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
+        message("b", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
+    ]);
+    // The deadline has passed: nothing is started, everything is retried.
+    let past = std::time::Instant::now();
+    let response = s.handler.handle_until(&event, Some(past)).unwrap();
+    assert_eq!(response.failed_ids(), ["a", "b"]);
+    assert!(s.objects.keys(LAKE, "").is_empty());
+    let logs = s.log_lines();
+    assert!(logs.iter().any(|l| l["PostponedMessages"] == 2), "{logs:?}");
+    // With time left, the same batch is done.
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let response = s.handler.handle_until(&event, Some(later)).unwrap();
+    assert!(response.failed_ids().is_empty());
+}
+
+#[test]
+fn unreadable_messages_and_unrouted_objects_are_counted_in_metrics() {
+    let s = setup();
+    let event = sqs_event(vec![
+        json!({"messageId": "junk", "eventSource": "aws:sqs", "body": "not json"}),
+        message("other", vec![s3_record("elsewhere/x.json", "\"x\"", 5)]),
+    ]);
+    let response = s.handler.handle(&event).unwrap();
+    assert_eq!(response.failed_ids(), ["junk"]);
+    let logs = s.log_lines();
+    let metric = |name: &str| {
+        logs.iter()
+            .find(|l| l.get(name).is_some())
+            .unwrap_or_else(|| panic!("no {name} metric: {logs:?}"))
+            .clone()
+    };
+    let unreadable = metric("UnreadableMessages");
+    assert_eq!(unreadable["UnreadableMessages"], 1);
+    assert_eq!(
+        unreadable["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
+        "UnreadableMessages"
+    );
+    assert_eq!(metric("UnroutedObjects")["UnroutedObjects"], 1);
 }

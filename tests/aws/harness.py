@@ -84,3 +84,116 @@ class Moto:
             aws_secret_access_key="testing",
             aws_session_token="testing",
         )
+
+
+class FaultProxy:
+    """A loopback HTTP proxy to moto that resets the connection of requests whose head
+    (lower-cased request line and headers) `fault(head)` picks, instead of forwarding
+    them, at most `max_faults` times (None: always). Every request head is recorded.
+    One request per connection at a time, as the AWS SDKs send them."""
+
+    def __init__(self, target_port, fault, max_faults=None):
+        import threading
+
+        self.target_port = target_port
+        self.fault = fault
+        self.max_faults = max_faults
+        self.faults = 0
+        self.requests = []
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        import struct
+
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, rest = buf.split(b"\r\n\r\n", 1)
+                text = head.decode("latin-1").lower()
+                length = 0
+                for line in text.split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip() == "content-length":
+                        length = int(value.strip())
+                while len(rest) < length:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    rest += data
+                body, buf = rest[:length], rest[length:]
+                with self.lock:
+                    self.requests.append(text)
+                    hit = self.fault(text) and (self.max_faults is None or self.faults < self.max_faults)
+                    if hit:
+                        self.faults += 1
+                if hit:
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    client.close()
+                    return
+                upstream.sendall(head + b"\r\n\r\n" + body)
+                self._relay_answer(upstream, client, text.startswith("head "))
+        except OSError:
+            return
+        finally:
+            upstream.close()
+
+    @staticmethod
+    def _relay_answer(upstream, client, no_body):
+        """Copies one HTTP answer (Content-Length or chunked body) back to the client."""
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            data = upstream.recv(65536)
+            if not data:
+                raise OSError("upstream closed")
+            buf += data
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        client.sendall(head + b"\r\n\r\n")
+        text = head.decode("latin-1").lower()
+        status = text.split(" ", 2)[1] if " " in text else ""
+        length = None
+        chunked = False
+        for line in text.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip() == "content-length":
+                length = int(value.strip())
+            if name.strip() == "transfer-encoding" and "chunked" in value:
+                chunked = True
+        if no_body or status in ("204", "304") or (length is None and not chunked):
+            length, chunked = 0, False
+        if chunked:
+            while not rest.endswith(b"0\r\n\r\n"):
+                data = upstream.recv(65536)
+                if not data:
+                    break
+                rest += data
+            client.sendall(rest)
+            return
+        while len(rest) < length:
+            data = upstream.recv(65536)
+            if not data:
+                break
+            rest += data
+        client.sendall(rest)
+
+    def close(self):
+        self.server.close()

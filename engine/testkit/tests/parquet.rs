@@ -40,6 +40,23 @@ fn write_parquet_files(
     max_rows_per_file: usize,
     max_buffer_bytes: usize,
 ) -> Vec<PathBuf> {
+    write_parquet_watched(
+        source,
+        out,
+        max_rows_per_file,
+        max_buffer_bytes,
+        &mut |_| {},
+    )
+}
+
+/// [`write_parquet_files`], calling `watch` after each batch is appended.
+fn write_parquet_watched(
+    source: &str,
+    out: &Path,
+    max_rows_per_file: usize,
+    max_buffer_bytes: usize,
+    watch: &mut dyn FnMut(&ParquetOutput),
+) -> Vec<PathBuf> {
     let plan = vectors::compile_mapping(&repo().join(format!("mappings/{source}.yaml"))).unwrap();
     let options = ParquetOptions {
         max_rows_per_file,
@@ -57,7 +74,11 @@ fn write_parquet_files(
         })
         .collect();
     let new_rows = parquet.new_rows();
-    let mut push = |batch: &mut ParquetRows| parquet.append(batch);
+    let mut push = |batch: &mut ParquetRows| {
+        parquet.append(batch)?;
+        watch(&parquet);
+        Ok(())
+    };
     let mut set_aside = Vec::new();
     let stats = run::run(
         &plan,
@@ -297,6 +318,45 @@ fn a_full_buffer_writes_its_file_whatever_the_row_count() {
         "one file per batch, class and day: {files:?}"
     );
     assert_eq!(got, want_rows, "every event is written once");
+}
+
+#[test]
+fn the_classes_share_one_buffer_budget() {
+    // Sysmon writes several classes. Unbounded, they end up holding `all` bytes
+    // together; with half of that as the budget, they must never hold more than it
+    // after a batch, though no class alone may ever reach it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = 0;
+    write_parquet_watched(
+        "windows-sysmon",
+        dir.path(),
+        100_000,
+        usize::MAX,
+        &mut |p| {
+            all = all.max(p.buffered_bytes());
+        },
+    );
+    let budget = all / 2;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut most, mut classes_at_once) = (0, 0);
+    let files = write_parquet_watched("windows-sysmon", dir.path(), 100_000, budget, &mut |p| {
+        most = most.max(p.buffered_bytes());
+        classes_at_once = classes_at_once.max(p.buffered_classes());
+    });
+    assert!(
+        most < budget,
+        "after each batch the classes hold {most} bytes together, over the budget {budget}"
+    );
+    assert!(
+        classes_at_once > 1,
+        "the samples keep several classes buffered at once"
+    );
+    let rows: usize = files.iter().map(|f| read_back(f).1.len()).sum();
+    let want: usize = cases("windows-sysmon")
+        .iter()
+        .map(|c| vectors::expected(c).unwrap().unwrap().len())
+        .sum();
+    assert_eq!(rows, want, "every event is written once");
 }
 
 #[test]

@@ -108,6 +108,15 @@ pub fn s3_record(encoded_key: &str, etag: &str, size: u64) -> Value {
     })
 }
 
+/// The quoted ETag the in-memory store gives an object of the raw bucket, as a
+/// notification of it carries.
+pub fn etag_of(objects: &MemoryObjects, key: &str) -> String {
+    format!(
+        "\"{}\"",
+        MemoryObjects::etag(&objects.body(RAW, key).unwrap())
+    )
+}
+
 /// An SQS message whose body is an S3 notification with these records.
 pub fn message(id: &str, records: Vec<Value>) -> Value {
     json!({

@@ -57,8 +57,9 @@ pub struct ParquetOptions {
     pub file_prefix: String,
     /// Rows per file at most; a class's rows are written when this many are buffered.
     pub max_rows_per_file: usize,
-    /// Bytes of column data a class buffers before its rows are written, whatever their
-    /// number: bounds memory for large records. At most [`Self::MAX_BUFFER_BYTES`]
+    /// Bytes of column data the classes buffer together, whatever the number of rows,
+    /// before the largest class's rows are written: bounds memory for large records and
+    /// for mappings of many classes. At most [`Self::MAX_BUFFER_BYTES`]
     /// (a larger value is taken as that).
     pub max_buffer_bytes: usize,
     pub row_group_rows: usize,
@@ -237,8 +238,8 @@ impl<S: Storage> ParquetOutput<S> {
     }
 
     /// Appends a batch's rows, in order; a file is written whenever a class holds
-    /// `max_rows_per_file` rows, or `max_buffer_bytes` of column data (checked after each
-    /// batch).
+    /// `max_rows_per_file` rows, and the largest class's rows whenever the classes hold
+    /// `max_buffer_bytes` of column data together (checked after each batch).
     pub fn append(&mut self, batch: &ParquetRows) -> io::Result<()> {
         let max = self.options.max_rows_per_file.max(1);
         for i in 0..self.classes.len() {
@@ -262,11 +263,42 @@ impl<S: Storage> ParquetOutput<S> {
                     self.flush(i)?;
                 }
             }
-            if self.classes[i].root.byte_size() >= self.options.max_buffer_bytes {
-                self.flush(i)?;
-            }
         }
-        Ok(())
+        // One budget for every class: while the buffers together hold
+        // `max_buffer_bytes`, the largest is written.
+        loop {
+            let sizes = self.classes.iter().map(|c| {
+                if c.root.is_empty() {
+                    0
+                } else {
+                    c.root.byte_size()
+                }
+            });
+            let (total, largest) =
+                sizes
+                    .enumerate()
+                    .fold((0, (0, 0)), |(total, best), (i, size)| {
+                        (total + size, if size > best.1 { (i, size) } else { best })
+                    });
+            if total < self.options.max_buffer_bytes || largest.1 == 0 {
+                return Ok(());
+            }
+            self.flush(largest.0)?;
+        }
+    }
+
+    /// Bytes of column data buffered now, all classes together.
+    pub fn buffered_bytes(&self) -> usize {
+        self.classes
+            .iter()
+            .filter(|c| !c.root.is_empty())
+            .map(|c| c.root.byte_size())
+            .sum()
+    }
+
+    /// Classes with rows buffered now.
+    pub fn buffered_classes(&self) -> usize {
+        self.classes.iter().filter(|c| !c.root.is_empty()).count()
     }
 
     /// Writes what is buffered and returns where every file went, in order.
@@ -341,7 +373,7 @@ impl<S: Storage> ParquetOutput<S> {
             .object_key();
             let bytes = encode(&sorted.slice(start, end - start), &self.options)
                 .map_err(|e| io::Error::other(format!("cannot encode {key}: {e}")))?;
-            self.written.push(self.storage.put(&key, &bytes)?);
+            self.written.push(self.storage.put(&key, bytes)?);
             start = end;
         }
         Ok(())

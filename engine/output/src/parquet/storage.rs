@@ -16,13 +16,14 @@ pub trait Storage {
     /// Stores `object` whole at `key`, replacing what the key held: a reader sees the
     /// previous object or this one, never part of either. An object store may send a
     /// large object in parts (a multipart upload) as long as it appears only once whole.
-    fn put(&self, key: &str, object: &[u8]) -> io::Result<Self::Location>;
+    /// The object is handed over, so a store that sends it later needs no copy.
+    fn put(&self, key: &str, object: Vec<u8>) -> io::Result<Self::Location>;
 }
 
 impl<S: Storage + ?Sized> Storage for &S {
     type Location = S::Location;
 
-    fn put(&self, key: &str, object: &[u8]) -> io::Result<Self::Location> {
+    fn put(&self, key: &str, object: Vec<u8>) -> io::Result<Self::Location> {
         (**self).put(key, object)
     }
 }
@@ -64,7 +65,7 @@ impl LocalDir {
 impl Storage for LocalDir {
     type Location = PathBuf;
 
-    fn put(&self, key: &str, object: &[u8]) -> io::Result<PathBuf> {
+    fn put(&self, key: &str, object: Vec<u8>) -> io::Result<PathBuf> {
         let path = self.path(key);
         if let Some(dir) = path.parent() {
             create_dir(dir)?;
@@ -74,7 +75,7 @@ impl Storage for LocalDir {
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         let mut file = File::create(&tmp).map_err(|e| at(&tmp, "cannot create", &e))?;
-        file.write_all(object)
+        file.write_all(&object)
             .map_err(|e| at(&tmp, "cannot write", &e))?;
         drop(file);
         std::fs::rename(&tmp, &path)
@@ -123,10 +124,14 @@ mod tests {
     fn objects_land_at_their_key_whole_and_replace_the_previous_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalDir::new(dir.path().join("out")).unwrap();
-        let path = store.put("ext/s/region=r/a.parquet", b"first").unwrap();
+        let path = store
+            .put("ext/s/region=r/a.parquet", b"first".to_vec())
+            .unwrap();
         assert_eq!(path, dir.path().join("out/ext/s/region=r/a.parquet"));
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
-        store.put("ext/s/region=r/a.parquet", b"second").unwrap();
+        store
+            .put("ext/s/region=r/a.parquet", b"second".to_vec())
+            .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         // Nothing is left beside it.
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
@@ -147,7 +152,10 @@ mod tests {
         std::fs::create_dir(dir.path().join("out")).unwrap();
         std::fs::write(dir.path().join("out/ext"), "x").unwrap();
         let store = LocalDir::new(dir.path().join("out")).unwrap();
-        let err = store.put("ext/s/a.parquet", b"x").unwrap_err().to_string();
+        let err = store
+            .put("ext/s/a.parquet", b"x".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with(&format!(
                 "{}: is a file, not a folder",
@@ -161,18 +169,18 @@ mod tests {
     fn a_store_can_be_lent() {
         struct Count(std::cell::Cell<usize>);
         fn store_in<S: Storage<Location = usize>>(s: S) -> usize {
-            s.put("b", b"de").unwrap()
+            s.put("b", b"de".to_vec()).unwrap()
         }
         impl Storage for Count {
             type Location = usize;
-            fn put(&self, _: &str, object: &[u8]) -> io::Result<usize> {
+            fn put(&self, _: &str, object: Vec<u8>) -> io::Result<usize> {
                 self.0.set(self.0.get() + object.len());
                 Ok(self.0.get())
             }
         }
         let count = Count(0.into());
         let lent: &dyn Storage<Location = usize> = &count;
-        assert_eq!(lent.put("a", b"abc").unwrap(), 3);
+        assert_eq!(lent.put("a", b"abc".to_vec()).unwrap(), 3);
         assert_eq!(store_in(&count), 5, "a reference is a store too");
     }
 }
