@@ -22,7 +22,7 @@ mod transform;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use config::{ConfigError, SourcesFile};
@@ -71,10 +71,13 @@ impl BatchResponse {
     }
 }
 
-/// An event of a shape this handler does not take.
+/// Why an invocation fails as a whole: an event of a shape this handler does not take,
+/// or an EventBridge event (delivered straight to the function) whose object failed,
+/// which Lambda then retries and finally sends to the function's on-failure
+/// destination.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UnknownEvent(pub String);
+pub struct InvocationError(pub String);
 
 impl Handler {
     /// A handler with the default Parquet buffer and no worker pool.
@@ -89,8 +92,10 @@ impl Handler {
     }
 
     /// Handles any event: SQS and Kinesis are told apart by their records'
-    /// `eventSource`. An event of another shape is an error (the invocation fails).
-    pub fn handle(&self, event: &Value) -> Result<BatchResponse, UnknownEvent> {
+    /// `eventSource`; an EventBridge "Object Created" event may also come straight
+    /// from an EventBridge rule (its response is then empty, and a failure fails the
+    /// invocation). An event of another shape is an error (the invocation fails).
+    pub fn handle(&self, event: &Value) -> Result<BatchResponse, InvocationError> {
         self.handle_until(event, None)
     }
 
@@ -102,15 +107,18 @@ impl Handler {
         &self,
         event: &Value,
         deadline: Option<Instant>,
-    ) -> Result<BatchResponse, UnknownEvent> {
+    ) -> Result<BatchResponse, InvocationError> {
         let stop_at = deadline.map(|d| {
             let left = d.saturating_duration_since(Instant::now());
             d.checked_sub((left / 4).min(Duration::from_secs(5)))
                 .unwrap_or(d)
         });
+        if event.get("detail-type").is_some() && event.get("Records").is_none() {
+            return self.handle_eventbridge(event, stop_at);
+        }
         let Some(records) = event.get("Records").and_then(Value::as_array) else {
-            return Err(UnknownEvent(
-                "the event has no `Records`: not an SQS or Kinesis event".into(),
+            return Err(InvocationError(
+                "the event has no `Records`: not an SQS, Kinesis or EventBridge event".into(),
             ));
         };
         let Some(first) = records.first() else {
@@ -118,17 +126,47 @@ impl Handler {
         };
         let source = first.get("eventSource").and_then(Value::as_str);
         if source == Some("aws:kinesis") || first.get("kinesis").is_some() {
-            let event = serde_json::from_value(event.clone())
-                .map_err(|e| UnknownEvent(format!("a Kinesis event that cannot be read: {e}")))?;
+            let event = KinesisEvent::deserialize(event)
+                .map_err(|e| InvocationError(format!("a Kinesis event that cannot be read: {e}")))?;
             Ok(self.handle_kinesis_until(&event, stop_at))
         } else if source == Some("aws:sqs") || first.get("messageId").is_some() {
-            let event = serde_json::from_value(event.clone())
-                .map_err(|e| UnknownEvent(format!("an SQS event that cannot be read: {e}")))?;
+            let event = SqsEvent::deserialize(event)
+                .map_err(|e| InvocationError(format!("an SQS event that cannot be read: {e}")))?;
             Ok(self.handle_sqs_until(&event, stop_at))
         } else {
-            Err(UnknownEvent(format!(
+            Err(InvocationError(format!(
                 "records from `{}` are neither SQS nor Kinesis records",
                 source.unwrap_or("(no eventSource)")
+            )))
+        }
+    }
+
+    /// An EventBridge event delivered straight to the function: handled as the body of
+    /// an SQS message would be, its object failing the invocation.
+    fn handle_eventbridge(
+        &self,
+        event: &Value,
+        stop_at: Option<Instant>,
+    ) -> Result<BatchResponse, InvocationError> {
+        let text = |k: &str| event.get(k).and_then(Value::as_str).map(str::to_owned);
+        let message = SqsMessage {
+            message_id: text("id").unwrap_or_default(),
+            body: event.to_string(),
+            event_source_arn: None,
+            aws_region: text("region"),
+        };
+        let response = self.handle_sqs_until(
+            &SqsEvent {
+                records: vec![message],
+            },
+            stop_at,
+        );
+        if response.batch_item_failures.is_empty() {
+            Ok(BatchResponse::default())
+        } else {
+            Err(InvocationError(format!(
+                "the object of EventBridge event {} could not be transformed (see the log); the invocation fails so that Lambda retries it",
+                text("id").unwrap_or_default()
             )))
         }
     }

@@ -644,3 +644,32 @@ fn unreadable_messages_and_unrouted_objects_are_counted_in_metrics() {
     );
     assert_eq!(metric("UnroutedObjects")["UnroutedObjects"], 1);
 }
+
+#[test]
+fn an_eventbridge_event_straight_to_the_function_is_one_object() {
+    let s = setup();
+    s.objects.insert(
+        RAW,
+        "nfw/eb direct.jsonl",
+        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
+    );
+    let etag = MemoryObjects::etag(&s.objects.body(RAW, "nfw/eb direct.jsonl").unwrap());
+    let event = |key: &str| {
+        json!({"version": "0", "id": "ev-1", "detail-type": "Object Created", "source": "aws.s3",
+            "account": "123456789012", "region": "us-east-1", "resources": [],
+            "detail": {"bucket": {"name": RAW},
+                       "object": {"key": key, "size": 10, "etag": etag}}})
+    };
+    let response = s.handler.handle(&event("nfw/eb direct.jsonl")).unwrap();
+    assert!(response.failed_ids().is_empty());
+    assert_eq!(
+        rows_with_prefix(
+            &s.objects,
+            &naming::object_prefix(RAW, "nfw/eb direct.jsonl", &etag)
+        ),
+        expected("aws-network-firewall/alert") as i64
+    );
+    // Its object failing fails the invocation, so that Lambda retries the event.
+    let err = s.handler.handle(&event("nfw/missing.jsonl")).unwrap_err();
+    assert!(err.to_string().contains("EventBridge event ev-1"), "{err}");
+}
