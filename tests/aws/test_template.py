@@ -247,8 +247,16 @@ def test_iam_grants_only_the_raw_custom_source_and_set_aside_prefixes(moto, bin_
     lake = {f"arn:aws:s3:::aws-security-data-lake-us-east-1-x/ext/{s}/*" for s in sources}
     assert by_action["s3:PutObject"] == lake | {"arn:aws:s3:::raw-logs/ocsfmap-set-aside/*"}
     assert by_action["s3:AbortMultipartUpload"] == by_action["s3:PutObject"]
+    # Deleting (stale parts of a retried object) only in the custom sources' folders,
+    # and listing only their keys.
+    assert by_action["s3:DeleteObject"] == lake
+    assert by_action["s3:ListBucket"] == {"arn:aws:s3:::aws-security-data-lake-us-east-1-x"}
+    listing = [s for s in stack.statements() if s["Action"] == "s3:ListBucket"]
+    assert len(listing) == 1
+    assert sorted(listing[0]["Condition"]["StringLike"]["s3:prefix"]) == sorted(f"ext/{s}/*" for s in sources)
     assert {a for a in by_action if a.startswith("s3:")} == {
-        "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"}
+        "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload",
+        "s3:DeleteObject", "s3:ListBucket"}
     assert by_action["sqs:ReceiveMessage"] == by_action["sqs:DeleteMessage"] == {"<Queue.Arn>"}
     assert not any(a.startswith("kinesis:") for a in by_action)
 
