@@ -73,10 +73,12 @@ def main():
                         if line.startswith("{") and '"input done"' in line]
             if kind != "response" or answer != {"batchItemFailures": []} or not done:
                 raise SystemExit(f"the invocation failed: {kind} {answer}")
-            events = done[0]["output"]
-            print(f"{size / 1e6:.0f} MB gzip CloudTrail object ({done[0]['bytes'] / 1e9:.1f} GB), "
-                  f"AWS_LAMBDA_FUNCTION_MEMORY_SIZE={memory}: {events:,} events in {secs:.0f} s "
-                  f"({events / secs:,.0f} events/s), {len(done[0]['files'])} Parquet files, "
+            d = done[0]
+            events = d["output"]
+            print(f"{size / 1e6:.0f} MB gzip CloudTrail object ({d['bytes'] / 1e9:.1f} GB), "
+                  f"AWS_LAMBDA_FUNCTION_MEMORY_SIZE={memory}: {d['input']:,} records in, {events:,} events out "
+                  f"({d['rejected']:,} rejected, {d['dropped']:,} dropped, {d['unrouted']:,} unrouted) "
+                  f"in {secs:.0f} s ({events / secs:,.0f} events/s), {len(d['files'])} Parquet files, "
                   f"peak RSS {usage.ru_maxrss / 1024:.0f} MB", flush=True)
             s3_keys = s3.list_objects_v2(Bucket="lake").get("KeyCount", 0)
             assert s3_keys > 0

@@ -88,8 +88,8 @@ mod tests {
     #[test]
     fn unknown_codes_name_their_neighbours() {
         assert_eq!(
-            unknown("OM030"),
-            "no diagnostic code `OM030`; near: OM029 (security-lake-name), OM100 (malformed-json); `ocsfmap explain` lists every code"
+            unknown("OM032"),
+            "no diagnostic code `OM032`; near: OM031 (bad-pattern), OM100 (malformed-json); `ocsfmap explain` lists every code"
         );
         assert!(unknown("om999").contains("near: OM113 (writer-refused);"));
         assert!(unknown("contradictoin").contains("near: OM015 (contradiction);"));

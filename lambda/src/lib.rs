@@ -126,8 +126,9 @@ impl Handler {
         };
         let source = first.get("eventSource").and_then(Value::as_str);
         if source == Some("aws:kinesis") || first.get("kinesis").is_some() {
-            let event = KinesisEvent::deserialize(event)
-                .map_err(|e| InvocationError(format!("a Kinesis event that cannot be read: {e}")))?;
+            let event = KinesisEvent::deserialize(event).map_err(|e| {
+                InvocationError(format!("a Kinesis event that cannot be read: {e}"))
+            })?;
             Ok(self.handle_kinesis_until(&event, stop_at))
         } else if source == Some("aws:sqs") || first.get("messageId").is_some() {
             let event = SqsEvent::deserialize(event)

@@ -245,31 +245,38 @@ fn structural_problems(text: &str, syntax: Syntax) -> Vec<language::Violation> {
     node.map_or_else(Vec::new, |mut n| {
         n.apply_merge_keys();
         let mut found = language::violations(&n.to_value());
-        found.retain(|v| !in_schema_mapping(&v.pointer));
+        found.retain(|v| !read_by_front_end(&v.pointer));
         found
     })
 }
 
-/// Whether a pointer is at or inside a route's `schema_mapping`. The compiler's front
-/// end reads those values with the same rules as the schema (a test keeps them in
-/// step) and reports each mistake with its own code and a clearer message, so the
-/// schema's report of them would say the same thing twice.
-fn in_schema_mapping(pointer: &str) -> bool {
+/// Whether a pointer is at or inside a route's `schema_mapping` or a route rule's
+/// `when`. The compiler's front end reads those values with the same rules as the
+/// schema (a test keeps them in step) and reports each mistake with its own code and a
+/// clearer message, so the schema's report of them would say the same thing twice.
+fn read_by_front_end(pointer: &str) -> bool {
     let mut tokens = pointer.split('/');
+    let head = (
+        tokens.next(),
+        tokens.next(),
+        tokens.next(),
+        tokens.next(),
+        tokens.next(),
+    );
     matches!(
-        (
-            tokens.next(),
-            tokens.next(),
-            tokens.next(),
-            tokens.next(),
-            tokens.next()
-        ),
+        head,
         (
             Some(""),
             Some("custom_source_events"),
             Some("ocsf_mapping"),
             Some(_),
             Some("schema_mapping")
+        ) | (
+            Some(""),
+            Some("custom_source_events"),
+            Some("route_rules"),
+            Some(_),
+            Some("when")
         )
     )
 }

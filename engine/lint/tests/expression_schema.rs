@@ -50,6 +50,14 @@ const GOOD: &[&str] = &[
     "{split: $.a, separator: '/'}",
     "{split: {coalesce: [$.a, $.b]}, separator: ',', index: -1, default: x}",
     "{outer: {inner: {enum: {evaluate: $.k, values: {a: 1}}}}}",
+    "{enum: {evaluate: $.k, match: prefix, values: {Get: 2}}}",
+    "{enum: {evaluate: $.k, match: range, values: {'1..9': 1, '10..': 2}, other: 0}}",
+    "{enum: {evaluate: $.k, match: case_insensitive, values: {accept: 1}}}",
+    "{cases: [{when: {path: $.d, equals: ingress}, value: $.eni}]}",
+    "{cases: [{when: {path: $.d, in: [a, 1, true]}, value: 1}], default: 0}",
+    "{cases: [{when: {all: [{path: $.a, exists: true}, {not: {path: $.b, prefix: x}}]}, value: {literal: $.z}}]}",
+    "{cases: [{when: {any: [{path: $.ip, cidr: [10.0.0.0/8]}, {path: $.n, gte: 3}]}, value: [1, 2]}]}",
+    "{cases: [{when: {path: $.ip, cidr: 10.0.0.0/8}, value: {template: 'in {$.ip}'}}]}",
 ];
 
 const BAD: &[&str] = &[
@@ -80,6 +88,28 @@ const BAD: &[&str] = &[
     "{separator: ',', split: {a: 1}}",
     "{outer: {inner: {coalesce: 1}}}",
     "[$.a, {template: 1}]",
+    "{enum: {evaluate: $.k, match: glob, values: {a: 1}}}",
+    "{enum: {evaluate: $.k, match: 1, values: {a: 1}}}",
+    "{cases: []}",
+    "{cases: {when: {path: $.a, equals: 1}, value: 1}}",
+    "{cases: [{when: {path: $.a, equals: 1}}]}",
+    "{cases: [{value: 1}]}",
+    "{cases: [{when: {path: $.a, equals: 1}, value: 1, else: 2}]}",
+    "{cases: [{when: {path: $.a}, value: 1}]}",
+    "{cases: [{when: {path: $.a, equals: 1, prefix: x}, value: 1}]}",
+    "{cases: [{when: {path: $.a, equal: 1}, value: 1}]}",
+    "{cases: [{when: {equals: 1}, value: 1}]}",
+    "{cases: [{when: {path: a, equals: 1}, value: 1}]}",
+    "{cases: [{when: {path: $.a, in: x}, value: 1}]}",
+    "{cases: [{when: {path: $.a, gt: ten}, value: 1}]}",
+    "{cases: [{when: {path: $.a, exists: 1}, value: 1}]}",
+    "{cases: [{when: {path: $.a, equals: [1]}, value: 1}]}",
+    "{cases: [{when: {all: []}, value: 1}]}",
+    "{cases: [{when: {path: $.a, in: []}, value: 1}]}",
+    "{cases: [{when: {not: [{path: $.a, exists: true}]}, value: 1}]}",
+    "{cases: [{when: {all: [], any: []}, value: 1}]}",
+    "{cases: [{when: x, value: 1}]}",
+    "{cases: [{when: {path: $.a, equals: 1}, value: {nested: 1}}]}",
 ];
 
 #[test]
@@ -109,6 +139,11 @@ fn what_only_the_front_end_checks() {
         "{template: '{oops}'}",
         "{template: 'open {$.a'}",
         "{timestamp: {field: $.t, format: '%Q%'}}",
+        "{cases: [{when: {path: $.a, matches: '('}, value: 1}]}",
+        "{cases: [{when: {path: $.a, cidr: 10.0.0.0/33}, value: 1}]}",
+        "{enum: {evaluate: $.k, match: regex, values: {'(': 1}}}",
+        "{enum: {evaluate: $.k, match: range, values: {'9..1': 1}}}",
+        "{enum: {evaluate: $.k, match: prefix, values: {'': 1}}}",
     ] {
         let node = node(snippet);
         assert!(schema_accepts(&node.to_value()), "{snippet}");

@@ -260,10 +260,11 @@ gives the id.",
     BadExpression = "OM006", "bad-expression", Error, Key, Mapping {
         summary: "An expression object (`enum`, `coalesce`, ...) that is malformed.",
         doc: "An object that holds one of the expression keys (`enum`, `coalesce`, \
-`template`, `timestamp`, `split`, `literal`) is an expression and must take exactly \
+`template`, `timestamp`, `split`, `cases`, `literal`) is an expression and must take exactly \
 one of them, with the parts that expression takes: `enum` needs `evaluate` and \
 `values`, `coalesce` a list, `template` a string whose `{...}` hold `$.` paths, `split` \
-a non-empty `separator` and an integer `index`.",
+a non-empty `separator` and an integer `index`, `cases` a non-empty list of `{when: \
+<condition>, value: <value>}`.",
         bad: "schema_mapping:
   message: {template: '{user} logged in'}",
         good: "schema_mapping:
@@ -280,7 +281,7 @@ must be an object. To build a string from several fields use a `template`.",
   message: $.msg",
     }
     UnknownRoute = "OM008", "unknown-route", Error, Key, Mapping {
-        summary: "A route reference (`default_route`) that names no route.",
+        summary: "A route reference (`default_route`, a route rule's `route`) that names no route.",
         doc: "`default_route` names the entry of `ocsf_mapping` that takes events whose \
 `matched_field` value no route has. It must be one of the keys of `ocsf_mapping` (the \
 help line lists them).",
@@ -563,6 +564,36 @@ must be 1 to 64 letters, digits, `-` or `_`, and `security_lake.region` and \
         good: "custom_source_events:
   source_name: my-source",
     }
+    BadCondition = "OM030", "bad-condition", Error, Key, Mapping {
+        summary: "A condition (`when`) that is malformed.",
+        doc: "A condition tests the value at `path` with exactly one test (`equals`, `in`, \
+`exists`, `prefix`, `suffix`, `contains`, `matches`, `cidr`, `gt`, `gte`, `lt`, `lte`), or \
+combines conditions with `all`, `any` (non-empty lists) or `not`. Each test takes its kind \
+of operand: `in` a list, `exists` true or false, the comparisons a number, the others a \
+string. Conditions decide routes (`route_rules`) and values (`cases`).",
+        bad: "route_rules:
+  - when: {path: $.eventName, equal: ConsoleLogin}
+    route: signin",
+        good: "route_rules:
+  - when: {path: $.eventName, equals: ConsoleLogin}
+    route: signin",
+    }
+    BadPattern = "OM031", "bad-pattern", Error, Value, Mapping {
+        summary: "A regular expression, network or range that does not parse.",
+        doc: "Regular expressions (`matches`, and the keys of an `enum` with `match: \
+regex`) use the syntax of Rust's `regex` crate, run in time linear in the value, and \
+may compile to at most 1 MiB; networks (`cidr`) are CIDR blocks (`10.0.0.0/8`, \
+`2001:db8::/32`) or single addresses; the keys of an `enum` with `match: range` are \
+`A..B`, `A..` or `..B` (bounds included). `match` itself is one of exact, prefix, \
+suffix, regex, range, case_insensitive. Each is checked once, when the mapping is \
+compiled.",
+        bad: "cases:
+  - when: {path: $.src, cidr: 10.0.0.0/33}
+    value: internal",
+        good: "cases:
+  - when: {path: $.src, cidr: 10.0.0.0/8}
+    value: internal",
+    }
     MalformedJson = "OM100", "malformed-json", Error, Record, Rejected {
         summary: "The record is not valid JSON.",
         doc: "A record of JSON input that does not parse: a syntax error (the reason gives \
@@ -743,7 +774,7 @@ mod tests {
             assert_eq!(Code::lookup(text), Some(Code::Contradiction), "{text}");
         }
         assert_eq!(Code::lookup("OM111"), Some(Code::Unrouted));
-        for text in ["OM030", "OM", "", "x15", "-15", "+15", "contradict"] {
+        for text in ["OM099", "OM", "", "x15", "-15", "+15", "contradict"] {
             assert_eq!(Code::lookup(text), None, "{text}");
         }
     }
@@ -759,7 +790,7 @@ mod tests {
             at_value,
             [
                 "OM001", "OM003", "OM005", "OM009", "OM013", "OM014", "OM015", "OM018", "OM019",
-                "OM022", "OM028", "OM029"
+                "OM022", "OM028", "OM029", "OM031"
             ]
         );
     }

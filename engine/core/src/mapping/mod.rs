@@ -1,5 +1,6 @@
 //! The mapping language: the file model, loading JSON/YAML, and `$.` paths.
 
+pub mod condition;
 pub mod lake;
 pub mod limits;
 pub mod load;

@@ -40,6 +40,10 @@ pub struct SourceEvents {
     /// Extension: route key taken by events whose `matched_field` value has no route.
     #[serde(default)]
     pub default_route: Option<String>,
+    /// Extension: routing by condition, tried in order before `matched_field`'s value:
+    /// the first rule whose `when` holds names the route.
+    #[serde(default)]
+    pub route_rules: Vec<RouteRule>,
     /// Extension: keep every source field the route does not read under `unmapped`.
     #[serde(default)]
     pub unmapped_rest: bool,
@@ -114,6 +118,21 @@ pub struct RouteSpec {
     /// Extension: overrides the source-wide `unmapped_rest` for this route.
     #[serde(default)]
     pub unmapped_rest: Option<bool>,
+}
+
+/// Extension: a route taken when a condition holds.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    /// The condition (see the README's "Conditions").
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(with = "super::condition::Condition")
+    )]
+    pub when: Node,
+    /// The key of the route in `ocsf_mapping`.
+    pub route: String,
 }
 
 /// Extension: record-level preparation of raw events.

@@ -8,6 +8,7 @@
 
 use serde::{Serialize, Serializer};
 
+use super::condition::Condition;
 use super::model::OrderedMap;
 use super::path::SourcePath;
 
@@ -20,6 +21,7 @@ pub const EXPRESSION_KEYS: &[&str] = &[
     "template",
     "timestamp",
     "split",
+    "cases",
 ];
 
 /// What an attribute of `schema_mapping` is mapped to.
@@ -31,7 +33,7 @@ pub enum MappingValue {
     Path(PathText),
     /// A literal: a string that is not a path, a number, a boolean or null.
     Literal(Scalar),
-    /// An expression (enum, coalesce, literal, template, timestamp, split).
+    /// An expression (enum, coalesce, literal, template, timestamp, split, cases).
     Expr(Expression),
     /// A nested OCSF object: attribute name -> mapping value.
     Object(NestedObject),
@@ -92,6 +94,7 @@ pub enum Expression {
     Template(TemplateExpr),
     Timestamp(TimestampExpr),
     Split(SplitExpr),
+    Cases(CasesExpr),
 }
 
 impl Expression {
@@ -104,6 +107,7 @@ impl Expression {
             Expression::Template(e) => e.default.as_ref(),
             Expression::Timestamp(e) => e.default.as_ref(),
             Expression::Split(e) => e.default.as_ref(),
+            Expression::Cases(e) => e.default.as_ref(),
         }
     }
 }
@@ -127,11 +131,79 @@ pub struct EnumExpr {
 pub struct EnumSpec {
     /// The path whose value is looked up.
     pub evaluate: PathText,
+    /// How keys match the value: `exact` (the default), `prefix`, `suffix`, `regex`,
+    /// `range` (`10-20`, `..9`, `100..`: numbers, bounds included) or
+    /// `case_insensitive`. Every kind but `exact` and `case_insensitive` tries the keys
+    /// in file order; the first that matches wins.
+    #[serde(default, rename = "match", skip_serializing_if = "MatchKind::is_exact")]
+    pub match_kind: MatchKind,
     /// Source value (compared as a string) -> result.
     pub values: OrderedMap<Operand>,
     /// The result for a value not listed, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other: Option<Operand>,
+}
+
+/// How the keys of an `enum` table match the value looked up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    #[default]
+    Exact,
+    Prefix,
+    Suffix,
+    Regex,
+    Range,
+    CaseInsensitive,
+}
+
+impl MatchKind {
+    pub const NAMES: &[&str] = &[
+        "exact",
+        "prefix",
+        "suffix",
+        "regex",
+        "range",
+        "case_insensitive",
+    ];
+
+    pub fn parse(name: &str) -> Option<MatchKind> {
+        Some(match name {
+            "exact" => MatchKind::Exact,
+            "prefix" => MatchKind::Prefix,
+            "suffix" => MatchKind::Suffix,
+            "regex" => MatchKind::Regex,
+            "range" => MatchKind::Range,
+            "case_insensitive" => MatchKind::CaseInsensitive,
+            _ => return None,
+        })
+    }
+
+    pub fn is_exact(&self) -> bool {
+        *self == MatchKind::Exact
+    }
+}
+
+/// The value of the first case whose condition holds; `default` when none does (or
+/// when that case's value is null).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CasesExpr {
+    #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
+    pub cases: Vec<Case>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
+}
+
+/// One case of a `cases` expression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub when: Condition,
+    pub value: Operand,
 }
 
 /// The first non-null of several values; `default` when all are null.

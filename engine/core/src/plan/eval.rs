@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::coerce::coerce;
+use super::cond::Cond;
 use super::doc::{Doc, ParseError, Val};
 use super::trie::ROOT;
 use super::value::{Scalar, Src};
@@ -70,23 +71,26 @@ impl Plan {
         }
         let route = match &self.router {
             Router::Single(i) => &self.routes[*i],
-            Router::ByField {
-                path,
-                table,
+            Router::Rules {
+                rules,
+                by_field,
                 default,
             } => {
-                let value = ev.read(path);
-                let key = value.as_ref().and_then(Got::key);
+                let ruled = rules.iter().find(|(c, _)| ev.holds(c)).map(|(_, i)| *i);
+                let (keyed, key) = match (ruled, by_field) {
+                    (None, Some((path, table))) => {
+                        let value = ev.read(path);
+                        let key = value.as_ref().and_then(Got::key).map(Cow::into_owned);
+                        (key.as_deref().and_then(|k| table.get(k)).copied(), key)
+                    }
+                    _ => (None, None),
+                };
                 if let Some(rejection) = ev.failure() {
                     return Outcome::Rejected(rejection);
                 }
-                match key
-                    .as_deref()
-                    .and_then(|k| table.get(k))
-                    .or(default.as_ref())
-                {
-                    Some(i) => &self.routes[*i],
-                    None => return Outcome::Unrouted(key.map(Cow::into_owned)),
+                match ruled.or(keyed).or(*default) {
+                    Some(i) => &self.routes[i],
+                    None => return Outcome::Unrouted(key),
                 }
             }
         };
@@ -323,7 +327,7 @@ impl<'e> Evaluator<'e> {
                 let hit = value
                     .as_ref()
                     .and_then(Got::key)
-                    .and_then(|k| table.values.get(&*k));
+                    .and_then(|k| table.values.get(&k));
                 match hit.or(table.other.as_ref()) {
                     Some(e) => self.expr(e),
                     None => None,
@@ -347,6 +351,10 @@ impl<'e> Evaluator<'e> {
                 Some(Got::Owned(Value::String((*part).to_owned())))
             }
             Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
+            Expr::Cases(cases) => cases
+                .iter()
+                .find(|(c, _)| self.holds(c))
+                .and_then(|(_, e)| self.expr(e)),
             Expr::Template(parts) => {
                 let mut out = String::with_capacity(64);
                 for part in parts {
@@ -361,6 +369,19 @@ impl<'e> Evaluator<'e> {
                 }
                 Some(Got::Owned(Value::String(out)))
             }
+        }
+    }
+
+    /// Whether a condition holds for this event.
+    fn holds(&self, cond: &Cond) -> bool {
+        match cond {
+            Cond::Test { path, test } => {
+                let value = self.read(path);
+                test.holds(value.as_ref().and_then(Got::key).as_deref())
+            }
+            Cond::All(items) => items.iter().all(|c| self.holds(c)),
+            Cond::Any(items) => items.iter().any(|c| self.holds(c)),
+            Cond::Not(inner) => !self.holds(inner),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod coerce;
 mod compile;
+pub mod cond;
 mod doc;
 mod eval;
 pub mod time;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use coerce::{Kind, Target, is_ip};
 pub use compile::front::{read_attributes, read_value};
+pub use compile::when::read_condition;
 pub use compile::{Compilation, CompileError, Written, WrittenAs, compile, compile_all};
 pub use eval::Outcome;
 
@@ -111,9 +113,11 @@ impl Plan {
 enum Router {
     /// Every event takes this route.
     Single(usize),
-    ByField {
-        path: PathRef,
-        table: FastMap<Box<str>, usize>,
+    /// The first rule whose condition holds; else the route keyed by the value of
+    /// `matched_field`; else the default route.
+    Rules {
+        rules: Vec<(cond::Cond, usize)>,
+        by_field: Option<(PathRef, FastMap<Box<str>, usize>)>,
         default: Option<usize>,
     },
 }
@@ -257,12 +261,14 @@ enum Expr {
         index: i64,
     },
     WithDefault(Box<Expr>, Box<Expr>),
+    /// The value of the first case whose condition holds.
+    Cases(Vec<(cond::Cond, Expr)>),
 }
 
 #[derive(Debug)]
 struct EnumTable {
     evaluate: PathRef,
-    values: FastMap<Box<str>, Expr>,
+    values: cond::Lookup,
     other: Option<Expr>,
 }
 

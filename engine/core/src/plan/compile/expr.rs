@@ -2,7 +2,9 @@
 //! trie of what the route reads.
 
 use super::Compiler;
-use crate::mapping::value::{EnumSpec, Expression, Operand, Template, TemplatePiece};
+use crate::mapping::condition::{Condition, TestOp};
+use crate::mapping::value::{EnumSpec, Expression, MatchKind, Operand, Template, TemplatePiece};
+use crate::plan::cond::{self, Cond, CondTest, Lookup, Pattern};
 use crate::plan::time::TimeFormat;
 use crate::plan::{EnumTable, Expr, FastMap, TemplatePart};
 
@@ -31,6 +33,12 @@ impl Compiler<'_> {
                 separator: s.separator.clone(),
                 index: s.index,
             },
+            Expression::Cases(c) => Expr::Cases(
+                c.cases
+                    .iter()
+                    .map(|case| (self.condition(&case.when), self.operand(&case.value)))
+                    .collect(),
+            ),
         };
         let expr = match e.default() {
             Some(default) => Expr::WithDefault(Box::new(expr), Box::new(self.operand(default))),
@@ -48,13 +56,79 @@ impl Compiler<'_> {
         }
     }
 
+    /// Compiles a condition the front end has checked (its patterns and networks
+    /// parse); a part that would not is a test that never holds.
+    pub(super) fn condition(&mut self, c: &Condition) -> Cond {
+        match c {
+            Condition::All(items) => Cond::All(items.iter().map(|c| self.condition(c)).collect()),
+            Condition::Any(items) => Cond::Any(items.iter().map(|c| self.condition(c)).collect()),
+            Condition::Not(inner) => Cond::Not(Box::new(self.condition(inner))),
+            Condition::Test(t) => {
+                let path = self.path(&t.path.parsed);
+                let test = match &t.op {
+                    TestOp::Equals(v) => CondTest::Equals(v.as_str().into()),
+                    TestOp::In(vs) => CondTest::In(vs.iter().map(|v| v.as_str().into()).collect()),
+                    TestOp::Exists(b) => CondTest::Exists(*b),
+                    TestOp::Prefix(v) => CondTest::Prefix(v.as_str().into()),
+                    TestOp::Suffix(v) => CondTest::Suffix(v.as_str().into()),
+                    TestOp::Contains(v) => CondTest::Contains(v.as_str().into()),
+                    TestOp::Matches(p) => match cond::regex(p) {
+                        Ok(re) => CondTest::Matches(re),
+                        Err(_) => CondTest::In(Vec::new()),
+                    },
+                    TestOp::Cidr(nets) => {
+                        CondTest::Cidr(nets.iter().filter_map(|n| cond::network(n).ok()).collect())
+                    }
+                    TestOp::Compare(op, bound) => CondTest::Compare(*op, *bound),
+                };
+                Cond::Test { path, test }
+            }
+        }
+    }
+
     fn enum_table(&mut self, spec: &EnumSpec) -> EnumTable {
         let evaluate = self.path(&spec.evaluate.parsed);
-        let mut values = FastMap::default();
-        for (k, v) in &spec.values.0 {
-            let expr = self.operand(v);
-            values.insert(k.as_str().into(), expr);
-        }
+        let values = match spec.match_kind {
+            MatchKind::Exact | MatchKind::CaseInsensitive => {
+                if spec.match_kind == MatchKind::CaseInsensitive {
+                    let mut map = FastMap::default();
+                    for (k, v) in &spec.values.0 {
+                        let expr = self.operand(v);
+                        // The first of two keys equal once lower-cased wins, as in file order.
+                        map.entry(k.to_lowercase().into())
+                            .or_insert((k.as_str().into(), expr));
+                    }
+                    Lookup::CaseInsensitive(map)
+                } else {
+                    let mut map = FastMap::default();
+                    for (k, v) in &spec.values.0 {
+                        let expr = self.operand(v);
+                        map.insert(k.as_str().into(), expr);
+                    }
+                    Lookup::Exact(map)
+                }
+            }
+            kind => {
+                let mut patterns = Vec::with_capacity(spec.values.0.len());
+                for (k, v) in &spec.values.0 {
+                    let expr = self.operand(v);
+                    let pattern = match kind {
+                        MatchKind::Prefix => Pattern::Prefix(k.as_str().into()),
+                        MatchKind::Suffix => Pattern::Suffix(k.as_str().into()),
+                        MatchKind::Regex => match cond::regex(k) {
+                            Ok(re) => Pattern::Regex(re),
+                            Err(_) => continue,
+                        },
+                        _ => match cond::range(k) {
+                            Ok((lo, hi)) => Pattern::Range(lo, hi),
+                            Err(_) => continue,
+                        },
+                    };
+                    patterns.push((k.as_str().into(), pattern, expr));
+                }
+                Lookup::Ordered(patterns)
+            }
+        };
         let other = spec.other.as_ref().map(|o| self.operand(o));
         EnumTable {
             evaluate,
@@ -113,6 +187,14 @@ mod tests {
             Expr::WithDefault(inner, default) => {
                 format!("{} or else {}", kind(inner), kind(default))
             }
+            Expr::Cases(cases) => format!(
+                "cases [{}]",
+                cases
+                    .iter()
+                    .map(|(_, e)| kind(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 

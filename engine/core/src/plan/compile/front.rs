@@ -9,8 +9,8 @@ use crate::mapping::node::Node;
 use crate::mapping::path::{self, PathError};
 use crate::mapping::value::{
     CoalesceExpr, EXPRESSION_KEYS, EnumExpr, EnumSpec, Expression, LiteralExpr, MappingValue,
-    NestedObject, Operand, PathText, Scalar, SplitExpr, Template, TemplateExpr, TemplatePiece,
-    TimestampExpr, TimestampField,
+    MatchKind, NestedObject, Operand, PathText, Scalar, SplitExpr, Template, TemplateExpr,
+    TemplatePiece, TimestampExpr, TimestampField,
 };
 use crate::plan::time::TimeFormat;
 
@@ -77,14 +77,20 @@ fn is_expression(entries: &[(String, Node)]) -> bool {
         .any(|(k, _)| EXPRESSION_KEYS.contains(&k.as_str()))
 }
 
-struct Front<'d> {
-    diags: &'d mut Vec<Diagnostic>,
+pub(super) struct Front<'d> {
+    pub(super) diags: &'d mut Vec<Diagnostic>,
 }
 
 impl Front<'_> {
     /// Records a problem at the severity its code has in the registry (every code the
     /// compiler reports this way is an error there).
-    fn error(&mut self, code: Code, pointer: &str, message: String, help: Option<String>) {
+    pub(super) fn error(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: String,
+        help: Option<String>,
+    ) {
         self.diags.push(Diagnostic {
             help,
             ..Diagnostic::new(code, pointer, message)
@@ -122,7 +128,7 @@ impl Front<'_> {
     }
 
     /// A value inside an expression; `None` (after a diagnostic) when it does not fit.
-    fn operand(&mut self, node: &Node, ptr: &str) -> Option<Operand> {
+    pub(super) fn operand(&mut self, node: &Node, ptr: &str) -> Option<Operand> {
         Some(match node {
             Node::Object(entries) => {
                 if !is_expression(entries) {
@@ -140,7 +146,7 @@ impl Front<'_> {
         })
     }
 
-    fn path(&mut self, text: &str, ptr: &str) -> Option<PathText> {
+    pub(super) fn path(&mut self, text: &str, ptr: &str) -> Option<PathText> {
         match path::parse(text) {
             Ok(parsed) => Some(PathText {
                 text: text.to_owned(),
@@ -230,6 +236,7 @@ impl Front<'_> {
                 default: None,
             }),
             "split" => Expression::Split(self.split(body, &bptr, entries, ptr)?),
+            "cases" => Expression::Cases(self.cases(body, &bptr)?),
             _ => {
                 // Every key of EXPRESSION_KEYS has an arm above; the test
                 // `every_expression_key_is_read` keeps them in step.
@@ -256,16 +263,35 @@ impl Front<'_> {
         };
         if let Some((bad, _)) = entries
             .iter()
-            .find(|(k, _)| !matches!(k.as_str(), "evaluate" | "values" | "other"))
+            .find(|(k, _)| !matches!(k.as_str(), "evaluate" | "values" | "other" | "match"))
         {
             self.error(
                 Code::BadExpression,
                 &format!("{ptr}/{}", pointer_token(bad)),
                 format!("`{bad}` is not part of an enum"),
-                Some("an enum takes `evaluate`, `values` and `other`".into()),
+                Some("an enum takes `evaluate`, `values`, `other` and `match`".into()),
             );
             return None;
         }
+        let match_kind = match body.get("match") {
+            None => MatchKind::Exact,
+            Some(Node::String(name)) if MatchKind::parse(name).is_some() => {
+                MatchKind::parse(name).unwrap_or_default()
+            }
+            Some(other) => {
+                self.error(
+                    Code::BadPattern,
+                    &format!("{ptr}/match"),
+                    format!(
+                        "`match` is {}, not one of {}",
+                        other.to_value(),
+                        MatchKind::NAMES.join(", ")
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
         let Some(Node::String(evaluate)) = body.get("evaluate") else {
             self.error(
                 Code::BadExpression,
@@ -287,7 +313,9 @@ impl Front<'_> {
         };
         let mut values = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
-            let operand = self.operand(v, &format!("{ptr}/values/{}", pointer_token(k)))?;
+            let at = format!("{ptr}/values/{}", pointer_token(k));
+            self.pattern_key(match_kind, k, &at)?;
+            let operand = self.operand(v, &at)?;
             values.push((k.clone(), operand));
         }
         let other = match body.get("other") {
@@ -296,6 +324,7 @@ impl Front<'_> {
         };
         Some(EnumSpec {
             evaluate,
+            match_kind,
             values: OrderedMap(values),
             other,
         })
@@ -457,6 +486,7 @@ fn with_default(expression: Expression, default: Option<Operand>) -> Expression 
         Expression::Template(e) => &mut e.default,
         Expression::Timestamp(e) => &mut e.default,
         Expression::Split(e) => &mut e.default,
+        Expression::Cases(e) => &mut e.default,
     };
     *slot = default;
     expression
@@ -492,12 +522,13 @@ mod tests {
             ("template", "'{$.a}!'"),
             ("timestamp", "{field: $.t, format: epoch_ms}"),
             ("split", "$.a\nseparator: ','"),
+            ("cases", "[{when: {path: $.a, equals: x}, value: 1}]"),
         ] {
             let (value, diags) = read(&format!("{key}: {body}"));
             assert_eq!(diags, Vec::<String>::new(), "{key}");
             assert!(matches!(value, MappingValue::Expr(_)), "{key}: {value:?}");
         }
-        assert_eq!(EXPRESSION_KEYS.len(), 6);
+        assert_eq!(EXPRESSION_KEYS.len(), 7);
     }
 
     #[test]
@@ -533,11 +564,11 @@ mod tests {
             ),
             (
                 "{literal: 1, template: x}",
-                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split; found literal, template",
+                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases; found literal, template",
             ),
             (
                 "{coalesce: [{a: 1}]}",
-                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split; found ",
+                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases; found ",
             ),
             (
                 "{timestamp: {field: $.t, format: '%Q%'}}",

@@ -17,6 +17,7 @@ mod route;
 mod router;
 mod source;
 mod typing;
+pub mod when;
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
-//! The router: which route each event takes, by the value of `matched_field`, with
-//! the default route for values no route is keyed by.
+//! The router: which route each event takes: the first of `route_rules` whose
+//! condition holds, else the route keyed by the value of `matched_field`, else the
+//! default route.
 
 use super::Compiler;
 use crate::diagnostic::Code;
@@ -7,44 +8,43 @@ use crate::mapping::model::SourceEvents;
 use crate::plan::trie::ROOT;
 use crate::plan::{PathRef, Route, Router};
 
+use super::when::read_condition;
+
 impl Compiler<'_> {
     pub(super) fn router(&mut self, src: &SourceEvents, root: &str, routes: &[Route]) -> Router {
-        let index_of = |key: &str| routes.iter().position(|r| r.key == key);
         let default = src.default_route.as_deref().and_then(|key| {
-            let found = index_of(key);
-            if found.is_none() {
-                let mut known: Vec<&str> = routes.iter().take(20).map(|r| r.key.as_str()).collect();
-                if routes.len() > known.len() {
-                    known.push("...");
-                }
-                self.error(
-                    Code::UnknownRoute,
-                    &format!("{root}/default_route"),
-                    format!("default_route `{key}` names no entry of ocsf_mapping"),
-                    Some(format!("routes are: {}", known.join(", "))),
-                );
-            }
-            found
+            self.route_index(
+                routes,
+                key,
+                &format!("{root}/default_route"),
+                "default_route",
+            )
         });
-        match &src.matched_field {
-            Some(field) => {
-                let path = self
-                    .path_text(field, &format!("{root}/matched_field"))
-                    .unwrap_or(PathRef::Simple(ROOT));
-                self.reads.clear();
-                let table = routes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| (r.key.as_str().into(), i))
-                    .collect();
-                Router::ByField {
-                    path,
-                    table,
-                    default,
-                }
+        let mut rules = Vec::with_capacity(src.route_rules.len());
+        for (i, rule) in src.route_rules.iter().enumerate() {
+            let ptr = format!("{root}/route_rules/{i}");
+            let when = read_condition(&rule.when, &format!("{ptr}/when"), &mut self.diags);
+            let index = self.route_index(routes, &rule.route, &format!("{ptr}/route"), "route");
+            if let (Some(when), Some(index)) = (when, index) {
+                rules.push((self.condition(&when), index));
             }
-            None if routes.len() == 1 => Router::Single(0),
-            None => {
+        }
+        let by_field = src.matched_field.as_ref().map(|field| {
+            let path = self
+                .path_text(field, &format!("{root}/matched_field"))
+                .unwrap_or(PathRef::Simple(ROOT));
+            let table = routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.key.as_str().into(), i))
+                .collect();
+            (path, table)
+        });
+        // What the router reads is not what a route reads (`unmapped` keeps it).
+        self.reads.clear();
+        match by_field {
+            None if src.route_rules.is_empty() && routes.len() == 1 => Router::Single(0),
+            None if src.route_rules.is_empty() => {
                 self.error(
                     Code::MissingMatchedField,
                     &format!("{root}/ocsf_mapping"),
@@ -56,7 +56,30 @@ impl Compiler<'_> {
                 );
                 Router::Single(0)
             }
+            by_field => Router::Rules {
+                rules,
+                by_field,
+                default,
+            },
         }
+    }
+
+    /// The index of the route `key` names; an error at `ptr` when it names none.
+    fn route_index(&mut self, routes: &[Route], key: &str, ptr: &str, what: &str) -> Option<usize> {
+        let found = routes.iter().position(|r| r.key == key);
+        if found.is_none() {
+            let mut known: Vec<&str> = routes.iter().take(20).map(|r| r.key.as_str()).collect();
+            if routes.len() > known.len() {
+                known.push("...");
+            }
+            self.error(
+                Code::UnknownRoute,
+                ptr,
+                format!("{what} `{key}` names no entry of ocsf_mapping"),
+                Some(format!("routes are: {}", known.join(", "))),
+            );
+        }
+        found
     }
 }
 
@@ -79,7 +102,12 @@ mod tests {
     #[test]
     fn routes_by_field_with_a_default() {
         let plan = compile(&two_routes("  matched_field: $.kind\n  default_route: b\n")).unwrap();
-        let Router::ByField { table, default, .. } = &plan.router else {
+        let Router::Rules {
+            by_field: Some((_, table)),
+            default,
+            ..
+        } = &plan.router
+        else {
             panic!("{:?}", plan.router)
         };
         assert_eq!(table.get("a"), Some(&0));

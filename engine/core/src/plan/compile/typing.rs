@@ -202,7 +202,7 @@ impl Compiler<'_> {
                 }
             }
             Expr::Enum(table) => {
-                for (k, v) in &table.values {
+                for (k, v) in table.values.entries() {
                     self.check_literals(
                         v,
                         want,
@@ -221,6 +221,11 @@ impl Compiler<'_> {
             Expr::WithDefault(inner, default) => {
                 self.check_literals(inner, want, ptr);
                 self.check_literals(default, want, &format!("{ptr}/default"));
+            }
+            Expr::Cases(cases) => {
+                for (i, (_, value)) in cases.iter().enumerate() {
+                    self.check_literals(value, want, &format!("{ptr}/cases/{i}/value"));
+                }
             }
             Expr::Path(_) | Expr::Template(_) | Expr::Split { .. } => {}
         }
@@ -315,7 +320,7 @@ mod tests {
             network("{observables: [{a: 1}], metadata: {labels: [{b: 2}]}}"),
             [
                 "warning[OM004] /custom_source_events/ocsf_mapping/r/schema_mapping/observables/0/a: `observables.a` is not an attribute of `observable`; its value goes to `unmapped.observables.a`",
-                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split; found ",
+                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases; found ",
             ]
         );
     }
