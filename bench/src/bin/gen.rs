@@ -61,20 +61,15 @@ impl Rng {
     }
 }
 
-/// `2023-11-14T22:13:20.104558` for a second offset into the day.
+/// `2023-11-14T22:13:20.104558`: `offset_us` microseconds after `base` (epoch seconds),
+/// a real calendar date however far the data runs (past the end of a month too).
 fn iso(base: i64, offset_us: i64) -> String {
     let us = base * 1_000_000 + offset_us;
-    let secs = us.div_euclid(1_000_000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // 2023-11-14 is day 19675 since the epoch; the data spans a few days from there.
-    let day = 14 + (days - 19_675);
-    format!(
-        "2023-11-{day:02}T{:02}:{:02}:{:02}.{:06}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        us.rem_euclid(1_000_000)
-    )
+    let nanos = u32::try_from(us.rem_euclid(1_000_000) * 1000).unwrap_or(0);
+    chrono::DateTime::from_timestamp(us.div_euclid(1_000_000), nanos)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string()
 }
 
 const BASE: i64 = 1_699_999_200; // 2023-11-14T22:00:00Z
