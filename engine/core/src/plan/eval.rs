@@ -195,6 +195,13 @@ impl<'e> Evaluator<'e> {
                             activity,
                         } => state.memory[*activity as usize]
                             .map(|a| Typed::Int(class_uid * 100 + a)),
+                        Derived::DateTime { of } => state.memory[*of as usize]
+                            .and_then(chrono::DateTime::from_timestamp_millis)
+                            .map(|t| {
+                                Typed::Str(Cow::Owned(
+                                    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                                ))
+                            }),
                     };
                     if let Some(v) = value {
                         if let Some(slot) = remember {

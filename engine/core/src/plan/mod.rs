@@ -239,6 +239,11 @@ enum Derived {
         class_uid: i64,
         activity: u8,
     },
+    /// The RFC 3339 text of a remembered `timestamp_t` (epoch milliseconds): its
+    /// `*_dt` sibling under the `datetime` profile.
+    DateTime {
+        of: u8,
+    },
 }
 
 #[derive(Debug)]

@@ -139,6 +139,7 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
         reads: Vec::new(),
         memory: 0,
         memory_full: false,
+        datetime_profile: false,
         route_ptr: String::new(),
         time_field: None,
         written: record.then(Vec::new),
@@ -162,6 +163,9 @@ struct Compiler<'s> {
     memory: usize,
     /// The route being compiled has used every memory slot (reported once).
     memory_full: bool,
+    /// Whether the route being compiled declares the `datetime` profile: each
+    /// `timestamp_t` attribute then gets its `*_dt` sibling.
+    datetime_profile: bool,
     /// JSON pointer of the route being compiled.
     route_ptr: String,
     /// The top-level `timestamp` block: its path applies its format to the attributes it feeds.

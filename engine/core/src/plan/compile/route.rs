@@ -9,8 +9,10 @@ use crate::diagnostic::Code;
 use crate::event::Typed;
 use crate::mapping::model::RouteSpec;
 use crate::mapping::node::Node;
+use crate::mapping::value::{MappingValue, NestedObject};
+use crate::plan::coerce::Kind;
 use crate::plan::{ConsumedMarks, Derived, Field, Leaf, OutNode, Route};
-use crate::schema::Attribute;
+use crate::schema::{AttrType, Attribute};
 
 /// Values a route can remember for its derived fields (captions, `type_uid`): the
 /// width of a memory slot's index.
@@ -59,6 +61,7 @@ impl Compiler<'_> {
             );
             return route;
         };
+        self.datetime_profile = declares_profile(&entries, "datetime");
         let mut relocated = Vec::new();
         let mut fields = self.object(
             (None, &class.name, &class.attributes),
@@ -194,6 +197,42 @@ impl Compiler<'_> {
         Some(next)
     }
 
+    /// Adds the `*_dt` sibling (RFC 3339) of every `timestamp_t` attribute the mapping
+    /// sets, when the class or object has one and the mapping does not set it itself
+    /// (the `datetime` profile).
+    pub(super) fn derive_datetimes(
+        &mut self,
+        attrs: &HashMap<String, Attribute>,
+        fields: &mut Vec<Field>,
+    ) {
+        let mut i = 0;
+        while i < fields.len() {
+            let is_time = matches!(
+                &fields[i].node,
+                OutNode::Leaf(Leaf { target, .. })
+                    if matches!(target.kind, Kind::Timestamp(_)) && !target.array
+            );
+            let sibling = format!("{}_dt", fields[i].name);
+            let has_sibling = attrs
+                .get(&sibling)
+                .is_some_and(|a| a.ty == AttrType::Datetime && !a.is_array);
+            if is_time && has_sibling && !fields.iter().any(|f| *f.name == *sibling) {
+                let Some(of) = self.remember(&mut fields[i].node) else {
+                    break;
+                };
+                fields.insert(
+                    i + 1,
+                    Field {
+                        name: sibling.as_str().into(),
+                        node: derived(Derived::DateTime { of }),
+                    },
+                );
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+
     /// Adds the caption sibling (`activity_name`, `severity`, ...) of every enum id the
     /// mapping sets but whose caption it leaves out.
     pub(super) fn derive_captions(
@@ -226,6 +265,21 @@ impl Compiler<'_> {
             i += 1;
         }
     }
+}
+
+/// Whether the route's `metadata.profiles` lists `profile` (as a literal).
+fn declares_profile(entries: &[(String, MappingValue)], profile: &str) -> bool {
+    let Some((_, MappingValue::Object(NestedObject(meta)))) =
+        entries.iter().find(|(k, _)| k == "metadata")
+    else {
+        return false;
+    };
+    let Some((_, MappingValue::List(items))) = meta.0.iter().find(|(k, _)| k == "profiles") else {
+        return false;
+    };
+    items
+        .iter()
+        .any(|item| item.literal().is_some_and(|v| v.as_str() == Some(profile)))
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ impl Compiler<'_> {
             }
         }
         self.derive_captions(attrs, &mut fields);
+        if self.datetime_profile {
+            self.derive_datetimes(attrs, &mut fields);
+        }
         fields
     }
 
