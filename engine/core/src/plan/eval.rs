@@ -11,7 +11,8 @@ use super::doc::{Doc, ParseError, Val};
 use super::trie::ROOT;
 use super::value::{Scalar, Src};
 use super::{
-    Consumed, Derived, Expr, Field, Leaf, OutNode, PathRef, Plan, Route, Router, TemplatePart,
+    Consumed, Derived, Expr, Field, Leaf, Observable, OutNode, PathRef, Plan, Route, Router,
+    TemplatePart,
 };
 use crate::diagnostic::{Code, Rejection};
 use crate::event::{EventTrees, Sink, Typed};
@@ -102,6 +103,7 @@ impl Plan {
         let mut state = State {
             memory: &mut memory,
             moved: Vec::new(),
+            observed: Vec::new(),
         };
         // A value that cannot be coerced is the event's rejection; else a value that
         // could not be read at all.
@@ -128,6 +130,8 @@ struct State<'m, 'e> {
     memory: &'m mut [Option<i64>],
     /// Values that could not be coerced, moved to `unmapped`: (attribute path, JSON).
     moved: Vec<(&'e str, std::borrow::Cow<'e, str>)>,
+    /// Observable values written so far (`observables: auto`).
+    observed: Vec<(&'e Observable, Typed<'e>)>,
 }
 
 struct Evaluator<'e> {
@@ -165,6 +169,9 @@ impl<'e> Evaluator<'e> {
                     if let Some(v) = self.leaf_or_move(leaf, state)? {
                         if let Some(slot) = leaf.remember {
                             state.memory[slot as usize] = v.as_int();
+                        }
+                        if let Some(o) = &leaf.observable {
+                            state.observed.push((o, v.clone()));
                         }
                         sink.value_named(&field.name, &v);
                     }
@@ -214,6 +221,34 @@ impl<'e> Evaluator<'e> {
                 OutNode::Moved => {
                     for (attr, json) in state.moved.drain(..) {
                         sink.raw(attr, &json);
+                    }
+                }
+                OutNode::Observables => {
+                    let mut list = Vec::with_capacity(state.observed.len());
+                    for (o, value) in state.observed.drain(..) {
+                        let values = match value {
+                            Typed::Array(items) => items,
+                            one => vec![one],
+                        };
+                        for v in values {
+                            let text = match v {
+                                Typed::Str(s) => s,
+                                other => {
+                                    let mut json = Vec::new();
+                                    other.write_json(&mut json);
+                                    Cow::Owned(String::from_utf8_lossy(&json).into_owned())
+                                }
+                            };
+                            list.push(Typed::Object(vec![
+                                ("name".to_owned(), Typed::Str(Cow::Borrowed(&o.name))),
+                                ("type".to_owned(), Typed::Str(Cow::Borrowed(&o.caption))),
+                                ("type_id".to_owned(), Typed::Int(o.type_id)),
+                                ("value".to_owned(), Typed::Str(text)),
+                            ]));
+                        }
+                    }
+                    if !list.is_empty() {
+                        sink.value_named(&field.name, &Typed::Array(list));
                     }
                 }
             }

@@ -215,6 +215,9 @@ enum OutNode {
     Rest,
     /// Values that could not be coerced, under their attribute paths (`on_type_error: unmapped`).
     Moved,
+    /// `observables` built from the observable values written before it
+    /// (`observables: auto`).
+    Observables,
 }
 
 #[derive(Debug)]
@@ -224,6 +227,19 @@ struct Leaf {
     /// Dotted attribute path, for error messages.
     attr: Box<str>,
     remember: Option<u8>,
+    /// With `observables: auto`, the observable this value is (its type has an
+    /// observable type id).
+    observable: Option<Box<Observable>>,
+}
+
+/// What an observable value contributes to `observables`.
+#[derive(Debug)]
+struct Observable {
+    /// The dotted attribute path (`src_endpoint.ip`; `[]` after an array).
+    name: Box<str>,
+    type_id: i64,
+    /// The caption of `type_id` (`IP Address`).
+    caption: Box<str>,
 }
 
 #[derive(Debug)]
@@ -332,6 +348,10 @@ fn node_shape(name: &str, node: &OutNode) -> Shape {
             Shape::List(Box::new(element.unwrap_or(Shape::Derived)))
         }
         OutNode::Derived { .. } | OutNode::Rest | OutNode::Moved => Shape::Derived,
+        OutNode::Observables => Shape::Value(Target {
+            kind: Kind::Object("observable".into()),
+            array: true,
+        }),
     }
 }
 

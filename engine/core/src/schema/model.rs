@@ -82,6 +82,8 @@ pub struct Attribute {
     pub range: Option<(i64, i64)>,
     /// Longest string the type allows.
     pub max_len: Option<usize>,
+    /// The observable type id of the attribute's type (`ip_t`: 2, IP Address), if any.
+    pub observable: Option<i64>,
 }
 
 /// Constraints between attributes of a class or object.
@@ -174,19 +176,20 @@ impl Schema {
     /// Parses a compiled schema file.
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         let raw: RawSchema = serde_json::from_str(text)?;
-        let type_facts = |name: &str| -> (Option<(i64, i64)>, Option<usize>) {
-            // The nearest type in the derivation chain that states a bound wins.
+        let type_facts = |name: &str| -> (Option<(i64, i64)>, Option<usize>, Option<i64>) {
+            // The nearest type in the derivation chain that states a fact wins.
             let mut current = Some(name.to_owned());
-            let (mut range, mut max_len) = (None, None);
+            let (mut range, mut max_len, mut observable) = (None, None, None);
             for _ in 0..8 {
                 let Some(t) = current.as_ref().and_then(|c| raw.types.get(c)) else {
                     break;
                 };
                 range = range.or(t.range);
                 max_len = max_len.or(t.max_len);
+                observable = observable.or(t.observable);
                 current.clone_from(&t.base);
             }
-            (range, max_len)
+            (range, max_len, observable)
         };
         let resolve = |name: &str| -> String {
             // Follow derived types (`port_t` -> `integer_t`) down to a base type.
@@ -229,11 +232,12 @@ impl Schema {
                             .collect::<HashMap<_, _>>()
                             .into(),
                     });
-                    let (range, max_len) = type_facts(&a.ty);
+                    let (range, max_len, observable) = type_facts(&a.ty);
                     let attr = Attribute {
                         ty,
                         range,
                         max_len,
+                        observable,
                         type_name: a.ty,
                         is_array: a.is_array,
                         requirement: a.requirement,
@@ -326,6 +330,8 @@ struct RawType {
     base: Option<String>,
     range: Option<(i64, i64)>,
     max_len: Option<usize>,
+    #[serde(default)]
+    observable: Option<i64>,
 }
 
 #[derive(Deserialize)]

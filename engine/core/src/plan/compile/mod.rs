@@ -140,6 +140,7 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
         memory: 0,
         memory_full: false,
         datetime_profile: false,
+        observables_auto: false,
         route_ptr: String::new(),
         time_field: None,
         written: record.then(Vec::new),
@@ -166,6 +167,8 @@ struct Compiler<'s> {
     /// Whether the route being compiled declares the `datetime` profile: each
     /// `timestamp_t` attribute then gets its `*_dt` sibling.
     datetime_profile: bool,
+    /// Whether the route being compiled has `observables: auto`.
+    observables_auto: bool,
     /// JSON pointer of the route being compiled.
     route_ptr: String,
     /// The top-level `timestamp` block: its path applies its format to the attributes it feeds.

@@ -9,7 +9,7 @@ use crate::diagnostic::Code;
 use crate::event::Typed;
 use crate::mapping::model::RouteSpec;
 use crate::mapping::node::Node;
-use crate::mapping::value::{MappingValue, NestedObject};
+use crate::mapping::value::{MappingValue, NestedObject, Scalar};
 use crate::plan::coerce::Kind;
 use crate::plan::{ConsumedMarks, Derived, Field, Leaf, OutNode, Route};
 use crate::schema::{AttrType, Attribute};
@@ -62,6 +62,16 @@ impl Compiler<'_> {
             return route;
         };
         self.datetime_profile = declares_profile(&entries, "datetime");
+        // `observables: auto`: the list is built from the values written.
+        let mut entries = entries;
+        let auto = entries.iter().position(|(k, v)| {
+            k == "observables"
+                && matches!(v, MappingValue::Literal(Scalar::String(s)) if s == "auto")
+        });
+        self.observables_auto = auto.is_some();
+        if let Some(i) = auto {
+            entries.remove(i);
+        }
         let mut relocated = Vec::new();
         let mut fields = self.object(
             (None, &class.name, &class.attributes),
@@ -125,6 +135,12 @@ impl Compiler<'_> {
             }),
         }
         self.derive_captions(&class.attributes, &mut fields);
+        if self.observables_auto {
+            fields.push(Field {
+                name: "observables".into(),
+                node: OutNode::Observables,
+            });
+        }
 
         if !relocated.is_empty() || rest || moved {
             // `unmapped` goes last: values moved there at run time are known by then.

@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean, pointer_token};
 use crate::mapping::value::{MappingValue, NestedObject};
 use crate::plan::coerce::{Kind, Target, coerce};
 use crate::plan::value::Src;
-use crate::plan::{Expr, Field, Leaf, OutNode, PathRef};
+use crate::plan::{Expr, Field, Leaf, Observable, OutNode, PathRef};
 use crate::schema::{Attribute, Enum};
 
 /// What a literal must fit: its coercion target, the attribute (for messages) and the
@@ -55,7 +55,12 @@ impl Compiler<'_> {
                 continue;
             };
             self.record(object, key, &attr_path, &ptr, value);
-            let node = self.attribute(attr, value, &ptr, &attr_path, relocated);
+            let mut node = self.attribute(attr, value, &ptr, &attr_path, relocated);
+            if self.observables_auto
+                && let (Some(node), Some(type_id)) = (node.as_mut(), attr.observable)
+            {
+                self.observe(node, &attr_path, attr.is_array, type_id);
+            }
             if let Some(node) = node {
                 fields.push(Field {
                     name: key.as_str().into(),
@@ -183,7 +188,43 @@ impl Compiler<'_> {
             target,
             attr: attr_path.into(),
             remember: None,
+            observable: None,
         }))
+    }
+
+    /// Marks the values of an attribute whose type is observable, for `observables: auto`.
+    fn observe(&self, node: &mut OutNode, attr_path: &str, array: bool, type_id: i64) {
+        let caption: Box<str> = self
+            .schema
+            .object("observable")
+            .and_then(|o| o.attributes.get("type_id"))
+            .and_then(|a| a.enumeration.as_ref())
+            .and_then(|e| e.caption(type_id))
+            .unwrap_or("Other")
+            .into();
+        let name: Box<str> = if array {
+            format!("{attr_path}[]").into()
+        } else {
+            attr_path.into()
+        };
+        let mark = |leaf: &mut Leaf| {
+            leaf.observable = Some(Box::new(Observable {
+                name: name.clone(),
+                type_id,
+                caption: caption.clone(),
+            }));
+        };
+        match node {
+            OutNode::Leaf(leaf) => mark(leaf),
+            OutNode::List { items } => {
+                for item in items {
+                    if let OutNode::Leaf(leaf) = item {
+                        mark(leaf);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Literals are coerced once here, so a literal that cannot fit is a compile error.
