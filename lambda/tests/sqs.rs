@@ -509,19 +509,26 @@ fn without_version_or_etag_the_files_are_named_by_the_content_read() {
     assert_eq!(done["read_as"], read);
 }
 
-#[test]
-fn an_object_notified_twice_in_a_batch_is_transformed_and_counted_once() {
-    let s = setup();
+/// Stores one firewall object and returns a batch of two messages, with these ids,
+/// that both name it.
+fn one_object_twice(s: &Setup, ids: [&str; 2]) -> Value {
     s.objects.insert(
         RAW,
         "nfw/a.jsonl",
         sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
     );
     let etag = etag_of(&s.objects, "nfw/a.jsonl");
-    let event = sqs_event(vec![
-        message("first", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
-        message("again", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
-    ]);
+    sqs_event(
+        ids.iter()
+            .map(|id| message(id, vec![s3_record("nfw/a.jsonl", &etag, 10)]))
+            .collect(),
+    )
+}
+
+#[test]
+fn an_object_notified_twice_in_a_batch_is_transformed_and_counted_once() {
+    let s = setup();
+    let event = one_object_twice(&s, ["first", "again"]);
     assert!(s.handler.handle(&event).unwrap().failed_ids().is_empty());
     let logs = s.log_lines();
     assert_eq!(
@@ -545,11 +552,7 @@ fn an_object_notified_twice_in_a_batch_is_transformed_and_counted_once() {
 
     // A repeated failure fails both messages (each is retried).
     let fresh = setup();
-    fresh.objects.insert(
-        RAW,
-        "nfw/a.jsonl",
-        s.objects.body(RAW, "nfw/a.jsonl").unwrap(),
-    );
+    let event = one_object_twice(&fresh, ["first", "again"]);
     fresh.objects.fail_puts_under(LAKE, "ext/");
     let response = fresh.handler.handle(&event).unwrap();
     assert_eq!(response.failed_ids(), ["first", "again"]);
@@ -597,16 +600,7 @@ fn a_retry_with_a_larger_buffer_removes_the_parts_it_no_longer_writes() {
 #[test]
 fn messages_not_started_by_the_deadline_are_reported_for_retry() {
     let s = setup();
-    s.objects.insert(
-        RAW,
-        "nfw/a.jsonl",
-        sample("mappings/tests/aws-network-firewall/alert.input.jsonl"),
-    );
-    let etag = etag_of(&s.objects, "nfw/a.jsonl");
-    let event = sqs_event(vec![
-        message("a", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
-        message("b", vec![s3_record("nfw/a.jsonl", &etag, 10)]),
-    ]);
+    let event = one_object_twice(&s, ["a", "b"]);
     // The deadline has passed: nothing is started, everything is retried.
     let past = std::time::Instant::now();
     let response = s.handler.handle_until(&event, Some(past)).unwrap();

@@ -86,7 +86,37 @@ class Moto:
         )
 
 
-class FaultProxy:
+class LoopbackServer:
+    """A TCP listener on a free loopback port; each connection is served on its own
+    thread by `serve(client)`. Subclasses set their own state before calling
+    `__init__`, since a connection may arrive at once."""
+
+    def __init__(self):
+        import threading
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(client,), daemon=True).start()
+
+    def serve(self, client):
+        raise NotImplementedError
+
+    def close(self):
+        self.server.close()
+
+
+class FaultProxy(LoopbackServer):
     """A loopback HTTP proxy to moto that resets the connection of requests whose head
     (lower-cased request line and headers) `fault(head)` picks, instead of forwarding
     them, at most `max_faults` times (None: always). Every request head is recorded.
@@ -101,22 +131,9 @@ class FaultProxy:
         self.faults = 0
         self.requests = []
         self.lock = threading.Lock()
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        import threading
-
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
+    def serve(self, client):
         import struct
 
         upstream = socket.create_connection(("127.0.0.1", self.target_port))
@@ -194,6 +211,3 @@ class FaultProxy:
                 break
             rest += data
         client.sendall(rest)
-
-    def close(self):
-        self.server.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from harness import REPO
+from harness import REPO, LoopbackServer
 
 MAPPING = REPO / "mappings/aws-network-firewall.yaml"
 SAMPLES = REPO / "mappings/tests/aws-network-firewall"
@@ -235,13 +235,12 @@ def test_bad_part_size_and_s3_paths_for_local_outputs_are_refused(moto, bin_dir)
     assert set(objects(s3, "raw")) == {"a.jsonl"}
 
 
-class CuttingProxy:
+class CuttingProxy(LoopbackServer):
     """A loopback TCP proxy to moto that breaks the first `max_cuts` connections whose
     answer passes `cut_after` bytes (a reset in the middle of a body), and records each
     request's head, so a test can see the resumed reads."""
 
     def __init__(self, target_port, cut_after, max_cuts=1):
-        import socket
         import threading
 
         self.target_port = target_port
@@ -250,22 +249,15 @@ class CuttingProxy:
         self.cuts = 0
         self.requests = []
         self.lock = threading.Lock()
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__()
 
-    def accept(self):
+    def serve(self, client):
         import socket
         import threading
 
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self.pump_requests, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self.pump_answers, args=(upstream, client), daemon=True).start()
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        threading.Thread(target=self.pump_requests, args=(client, upstream), daemon=True).start()
+        self.pump_answers(upstream, client)
 
     def pump_requests(self, src, dst):
         try:
@@ -300,10 +292,6 @@ class CuttingProxy:
                 dst.sendall(data)
         except OSError:
             pass
-
-    def close(self):
-        self.server.close()
-
 
 def read_through(proxy, moto, bin_dir, body):
     """Transforms s3://raw/big.jsonl through `proxy`, and the same body from a local
