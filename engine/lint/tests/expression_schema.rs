@@ -58,6 +58,14 @@ const GOOD: &[&str] = &[
     "{cases: [{when: {all: [{path: $.a, exists: true}, {not: {path: $.b, prefix: x}}]}, value: {literal: $.z}}]}",
     "{cases: [{when: {any: [{path: $.ip, cidr: [10.0.0.0/8]}, {path: $.n, gte: 3}]}, value: [1, 2]}]}",
     "{cases: [{when: {path: $.ip, cidr: 10.0.0.0/8}, value: {template: 'in {$.ip}'}}]}",
+    "{lower: $.a}",
+    "{upper: {trim: $.a}, default: x}",
+    "{url_decode: $.p}",
+    "{parse_json: $.b, default: {literal: none}}",
+    "{join: $.t, separator: ''}",
+    "{replace: $.v, pattern: 'a+', with: b}",
+    "{key_values: $.c}",
+    "{key_values: $.c, pairs: '&', separator: ':'}",
 ];
 
 const BAD: &[&str] = &[
@@ -110,6 +118,14 @@ const BAD: &[&str] = &[
     "{cases: [{when: {all: [], any: []}, value: 1}]}",
     "{cases: [{when: x, value: 1}]}",
     "{cases: [{when: {path: $.a, equals: 1}, value: {nested: 1}}]}",
+    "{lower: {a: 1}}",
+    "{join: $.t}",
+    "{join: $.t, separator: 1}",
+    "{replace: $.v, pattern: x}",
+    "{replace: $.v, with: y}",
+    "{key_values: $.c, pairs: ''}",
+    "{lower: $.a, separator: x}",
+    "{trim: $.a, upper: $.b}",
 ];
 
 #[test]
@@ -144,6 +160,7 @@ fn what_only_the_front_end_checks() {
         "{enum: {evaluate: $.k, match: regex, values: {'(': 1}}}",
         "{enum: {evaluate: $.k, match: range, values: {'9..1': 1}}}",
         "{enum: {evaluate: $.k, match: prefix, values: {'': 1}}}",
+        "{replace: $.v, pattern: '(', with: x}",
     ] {
         let node = node(snippet);
         assert!(schema_accepts(&node.to_value()), "{snippet}");

@@ -260,11 +260,13 @@ gives the id.",
     BadExpression = "OM006", "bad-expression", Error, Key, Mapping {
         summary: "An expression object (`enum`, `coalesce`, ...) that is malformed.",
         doc: "An object that holds one of the expression keys (`enum`, `coalesce`, \
-`template`, `timestamp`, `split`, `cases`, `literal`) is an expression and must take exactly \
-one of them, with the parts that expression takes: `enum` needs `evaluate` and \
-`values`, `coalesce` a list, `template` a string whose `{...}` hold `$.` paths, `split` \
-a non-empty `separator` and an integer `index`, `cases` a non-empty list of `{when: \
-<condition>, value: <value>}`.",
+`template`, `timestamp`, `split`, `cases`, `literal`, or a value function: `lower`, \
+`upper`, `trim`, `url_decode`, `parse_json`, `join`, `replace`, `key_values`) is an \
+expression and must take exactly one of them, with the parts that expression takes: \
+`enum` needs `evaluate` and `values`, `coalesce` a list, `template` a string whose \
+`{...}` hold `$.` paths, `split` a non-empty `separator` and an integer `index`, \
+`cases` a non-empty list of `{when: <condition>, value: <value>}`, `join` a \
+`separator`, `replace` a `pattern` and `with`.",
         bad: "schema_mapping:
   message: {template: '{user} logged in'}",
         good: "schema_mapping:

@@ -22,6 +22,14 @@ pub const EXPRESSION_KEYS: &[&str] = &[
     "timestamp",
     "split",
     "cases",
+    "lower",
+    "upper",
+    "trim",
+    "url_decode",
+    "parse_json",
+    "join",
+    "replace",
+    "key_values",
 ];
 
 /// What an attribute of `schema_mapping` is mapped to.
@@ -33,7 +41,8 @@ pub enum MappingValue {
     Path(PathText),
     /// A literal: a string that is not a path, a number, a boolean or null.
     Literal(Scalar),
-    /// An expression (enum, coalesce, literal, template, timestamp, split, cases).
+    /// An expression (enum, coalesce, literal, template, timestamp, split, cases, or a
+    /// value function).
     Expr(Expression),
     /// A nested OCSF object: attribute name -> mapping value.
     Object(NestedObject),
@@ -95,6 +104,7 @@ pub enum Expression {
     Timestamp(TimestampExpr),
     Split(SplitExpr),
     Cases(CasesExpr),
+    Function(FunctionExpr),
 }
 
 impl Expression {
@@ -108,6 +118,7 @@ impl Expression {
             Expression::Timestamp(e) => e.default.as_ref(),
             Expression::Split(e) => e.default.as_ref(),
             Expression::Cases(e) => e.default.as_ref(),
+            Expression::Function(e) => e.default(),
         }
     }
 }
@@ -142,6 +153,181 @@ pub struct EnumSpec {
     /// The result for a value not listed, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other: Option<Operand>,
+}
+
+/// A value function applied to a value (a path, a literal or an expression).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum FunctionExpr {
+    /// Lower-cases text.
+    Lower(Unary<Lower>),
+    /// Upper-cases text.
+    Upper(Unary<Upper>),
+    /// Removes leading and trailing white space.
+    Trim(Unary<Trim>),
+    /// Decodes `%XX` escapes (and `+` as a space).
+    UrlDecode(Unary<UrlDecode>),
+    /// Parses a string holding JSON into its value (an object, an array, ...).
+    ParseJson(Unary<ParseJson>),
+    Join(JoinExpr),
+    Replace(ReplaceExpr),
+    KeyValues(KeyValuesExpr),
+}
+
+impl FunctionExpr {
+    pub fn input(&self) -> &Operand {
+        match self {
+            FunctionExpr::Lower(u) => &u.input,
+            FunctionExpr::Upper(u) => &u.input,
+            FunctionExpr::Trim(u) => &u.input,
+            FunctionExpr::UrlDecode(u) => &u.input,
+            FunctionExpr::ParseJson(u) => &u.input,
+            FunctionExpr::Join(e) => &e.join,
+            FunctionExpr::Replace(e) => &e.replace,
+            FunctionExpr::KeyValues(e) => &e.key_values,
+        }
+    }
+
+    pub fn default(&self) -> Option<&Operand> {
+        match self {
+            FunctionExpr::Lower(u) => u.default.as_ref(),
+            FunctionExpr::Upper(u) => u.default.as_ref(),
+            FunctionExpr::Trim(u) => u.default.as_ref(),
+            FunctionExpr::UrlDecode(u) => u.default.as_ref(),
+            FunctionExpr::ParseJson(u) => u.default.as_ref(),
+            FunctionExpr::Join(e) => e.default.as_ref(),
+            FunctionExpr::Replace(e) => e.default.as_ref(),
+            FunctionExpr::KeyValues(e) => e.default.as_ref(),
+        }
+    }
+
+    pub(crate) fn default_slot(&mut self) -> &mut Option<Operand> {
+        match self {
+            FunctionExpr::Lower(u) => &mut u.default,
+            FunctionExpr::Upper(u) => &mut u.default,
+            FunctionExpr::Trim(u) => &mut u.default,
+            FunctionExpr::UrlDecode(u) => &mut u.default,
+            FunctionExpr::ParseJson(u) => &mut u.default,
+            FunctionExpr::Join(e) => &mut e.default,
+            FunctionExpr::Replace(e) => &mut e.default,
+            FunctionExpr::KeyValues(e) => &mut e.default,
+        }
+    }
+}
+
+/// The name of a one-argument value function: the key it is written with.
+pub trait FunctionName {
+    const KEY: &'static str;
+}
+
+macro_rules! function_names {
+    ($($ty:ident = $key:literal),* $(,)?) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $ty;
+        impl FunctionName for $ty {
+            const KEY: &'static str = $key;
+        }
+    )*};
+}
+
+function_names!(
+    Lower = "lower",
+    Upper = "upper",
+    Trim = "trim",
+    UrlDecode = "url_decode",
+    ParseJson = "parse_json",
+);
+
+/// A one-argument value function: `{<name>: <value>, default: ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unary<F> {
+    pub input: Operand,
+    pub default: Option<Operand>,
+    pub name: F,
+}
+
+impl<F> Unary<F> {
+    pub fn new(input: Operand, name: F) -> Self {
+        Unary {
+            input,
+            default: None,
+            name,
+        }
+    }
+}
+
+impl<F: FunctionName> Serialize for Unary<F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(F::KEY, &self.input)?;
+        if let Some(d) = &self.default {
+            map.serialize_entry("default", d)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(feature = "json-schema")]
+impl<F: FunctionName> schemars::JsonSchema for Unary<F> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        let mut name = String::from("Function_");
+        name.push_str(F::KEY);
+        name.into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let operand = generator.subschema_for::<Operand>();
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {F::KEY: operand, "default": operand},
+            "required": [F::KEY],
+            "additionalProperties": false
+        })
+    }
+}
+
+/// The elements of an array as text, between `separator` (a scalar is itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct JoinExpr {
+    pub join: Operand,
+    pub separator: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
+}
+
+/// Every match of the regular expression `pattern` replaced by `with` (`$1`, `${name}`
+/// name groups).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceExpr {
+    pub replace: Operand,
+    pub pattern: String,
+    pub with: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
+}
+
+/// `key=value` pairs into an object: pairs split on `pairs` (default `;`), each on the
+/// first `separator` (default `=`); keys and values trimmed; a pair without the
+/// separator is left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KeyValuesExpr {
+    pub key_values: Operand,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
+    pub pairs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
+    pub separator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
 }
 
 /// How the keys of an `enum` table match the value looked up.

@@ -393,6 +393,20 @@ impl<'e> Evaluator<'e> {
                 Some(Got::Owned(Value::String((*part).to_owned())))
             }
             Expr::WithDefault(inner, default) => self.expr(inner).or_else(|| self.expr(default)),
+            Expr::Function(func, inner) => {
+                let got = self.expr(inner)?;
+                let scalar = match &got {
+                    Got::Src(s) => s.scalar(),
+                    Got::Owned(v) => Src::Value(v).scalar(),
+                };
+                // An array or an object has no text form: the function takes it whole.
+                let text = match scalar {
+                    Scalar::Container(_) => None,
+                    other => other.into_key(),
+                };
+                func.apply(text.as_deref(), || Some(got.value()))
+                    .map(Got::Owned)
+            }
             Expr::Cases(cases) => cases
                 .iter()
                 .find(|(c, _)| self.holds(c))
@@ -459,6 +473,14 @@ impl<'e> Evaluator<'e> {
 }
 
 impl Got<'_> {
+    /// The value as JSON (an array or an object included).
+    fn value(&self) -> Value {
+        match self {
+            Got::Src(s) => s.to_value(),
+            Got::Owned(v) => v.clone(),
+        }
+    }
+
     /// The string a value compares as (routing, enum keys, drop rules, templates).
     fn key(&self) -> Option<Cow<'_, str>> {
         match self {

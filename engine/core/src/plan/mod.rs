@@ -5,6 +5,7 @@ mod compile;
 pub mod cond;
 mod doc;
 mod eval;
+mod func;
 pub mod time;
 mod trie;
 pub mod value;
@@ -284,6 +285,8 @@ enum Expr {
     WithDefault(Box<Expr>, Box<Expr>),
     /// The value of the first case whose condition holds.
     Cases(Vec<(cond::Cond, Expr)>),
+    /// A value function applied to a value.
+    Function(Box<func::Func>, Box<Expr>),
 }
 
 #[derive(Debug)]

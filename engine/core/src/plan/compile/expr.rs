@@ -33,6 +33,7 @@ impl Compiler<'_> {
                 separator: s.separator.clone(),
                 index: s.index,
             },
+            Expression::Function(f) => self.function(f),
             Expression::Cases(c) => Expr::Cases(
                 c.cases
                     .iter()
@@ -47,7 +48,7 @@ impl Compiler<'_> {
         (expr, format)
     }
 
-    fn operand(&mut self, operand: &Operand) -> Expr {
+    pub(super) fn operand(&mut self, operand: &Operand) -> Expr {
         match operand {
             Operand::Path(p) => Expr::Path(self.path(&p.parsed)),
             Operand::Literal(s) => Expr::Literal(s.to_value()),
@@ -187,6 +188,7 @@ mod tests {
             Expr::WithDefault(inner, default) => {
                 format!("{} or else {}", kind(inner), kind(default))
             }
+            Expr::Function(f, inner) => format!("{f:?} of {}", kind(inner)),
             Expr::Cases(cases) => format!(
                 "cases [{}]",
                 cases

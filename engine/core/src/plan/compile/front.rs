@@ -14,6 +14,8 @@ use crate::mapping::value::{
 };
 use crate::plan::time::TimeFormat;
 
+use super::functions::FUNCTION_KEYS;
+
 /// Reads a mapping value (what an attribute is mapped to), pushing a diagnostic for
 /// every part that does not fit; such parts become [`MappingValue::Invalid`].
 pub fn read_value(node: &Node, ptr: &str, diags: &mut Vec<Diagnostic>) -> MappingValue {
@@ -170,16 +172,16 @@ impl Front<'_> {
             self.error(Code::BadExpression, ptr, not_one_kind(&kinds), None);
             return None;
         };
-        let allowed = |k: &str| {
-            k == *kind || k == "default" || (*kind == "split" && (k == "separator" || k == "index"))
-        };
+        let parts = expression_parts(kind);
+        let allowed = |k: &str| k == *kind || k == "default" || parts.contains(&k);
         if let Some((bad, _)) = entries.iter().find(|(k, _)| !allowed(k)) {
+            let takes: String = parts.iter().flat_map(|p| [", `", p, "`"]).collect();
             self.error(
                 Code::BadExpression,
                 &format!("{ptr}/{}", pointer_token(bad)),
                 format!("`{bad}` is not allowed in a `{kind}` expression"),
                 Some(format!(
-                    "a `{kind}` expression takes `{kind}` and optionally `default`"
+                    "a `{kind}` expression takes `{kind}`{takes} and optionally `default`"
                 )),
             );
             return None;
@@ -237,6 +239,9 @@ impl Front<'_> {
             }),
             "split" => Expression::Split(self.split(body, &bptr, entries, ptr)?),
             "cases" => Expression::Cases(self.cases(body, &bptr)?),
+            name if FUNCTION_KEYS.contains(&name) => {
+                Expression::Function(self.function(name, body, &bptr, entries, ptr)?)
+            }
             _ => {
                 // Every key of EXPRESSION_KEYS has an arm above; the test
                 // `every_expression_key_is_read` keeps them in step.
@@ -473,7 +478,18 @@ impl Front<'_> {
     }
 }
 
-fn field<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n Node> {
+/// The keys an expression takes besides its own key and `default`.
+fn expression_parts(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "split" => &["separator", "index"],
+        "join" => &["separator"],
+        "replace" => &["pattern", "with"],
+        "key_values" => &["pairs", "separator"],
+        _ => &[],
+    }
+}
+
+pub(super) fn field<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n Node> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
@@ -487,6 +503,7 @@ fn with_default(expression: Expression, default: Option<Operand>) -> Expression 
         Expression::Timestamp(e) => &mut e.default,
         Expression::Split(e) => &mut e.default,
         Expression::Cases(e) => &mut e.default,
+        Expression::Function(f) => f.default_slot(),
     };
     *slot = default;
     expression
@@ -523,12 +540,20 @@ mod tests {
             ("timestamp", "{field: $.t, format: epoch_ms}"),
             ("split", "$.a\nseparator: ','"),
             ("cases", "[{when: {path: $.a, equals: x}, value: 1}]"),
+            ("lower", "$.a"),
+            ("upper", "$.a"),
+            ("trim", "$.a"),
+            ("url_decode", "$.a"),
+            ("parse_json", "$.a"),
+            ("join", "$.a\nseparator: ','"),
+            ("replace", "$.a\npattern: 'x+'\nwith: y"),
+            ("key_values", "$.a"),
         ] {
             let (value, diags) = read(&format!("{key}: {body}"));
             assert_eq!(diags, Vec::<String>::new(), "{key}");
             assert!(matches!(value, MappingValue::Expr(_)), "{key}: {value:?}");
         }
-        assert_eq!(EXPRESSION_KEYS.len(), 7);
+        assert_eq!(EXPRESSION_KEYS.len(), 15);
     }
 
     #[test]
@@ -564,11 +589,11 @@ mod tests {
             ),
             (
                 "{literal: 1, template: x}",
-                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases; found literal, template",
+                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values; found literal, template",
             ),
             (
                 "{coalesce: [{a: 1}]}",
-                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases; found ",
+                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values; found ",
             ),
             (
                 "{timestamp: {field: $.t, format: '%Q%'}}",

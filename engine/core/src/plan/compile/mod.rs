@@ -12,6 +12,7 @@ mod class;
 mod expr;
 mod facts;
 pub mod front;
+mod functions;
 mod input;
 mod route;
 mod router;
