@@ -51,13 +51,14 @@ fn simple(text: &str) -> Vec<Segment> {
     match path::parse(text) {
         Ok(SourcePath::Simple(segments)) => segments,
         Ok(SourcePath::Query { .. }) => panic!("canonical path {text:?} parsed as a query"),
+        Ok(SourcePath::Element(_)) => panic!("canonical path {text:?} parsed as an element path"),
         Err(e) => panic!("canonical path {text:?} does not parse: {e}"),
     }
 }
 
 fn path_round_trip(text: &str) {
     match path::parse(text) {
-        Ok(SourcePath::Simple(segments)) => {
+        Ok(SourcePath::Simple(segments) | SourcePath::Element(segments)) => {
             assert_eq!(simple(&canonical(&segments)), segments, "{text:?}");
         }
         Ok(SourcePath::Query {

@@ -66,6 +66,8 @@ const GOOD: &[&str] = &[
     "{replace: $.v, pattern: 'a+', with: b}",
     "{key_values: $.c}",
     "{key_values: $.c, pairs: '&', separator: ':'}",
+    "{each: $.items, map: {uid: '@.id', name: $.top, labels: ['@', x]}}",
+    "{each: $.items, where: {path: '@.type', prefix: AWS}, map: {uid: '@'}, default: []}",
 ];
 
 const BAD: &[&str] = &[
@@ -126,6 +128,12 @@ const BAD: &[&str] = &[
     "{key_values: $.c, pairs: ''}",
     "{lower: $.a, separator: x}",
     "{trim: $.a, upper: $.b}",
+    "{each: $.items}",
+    "{each: $.items, map: [1]}",
+    "{each: 3, map: {uid: '@.id'}}",
+    "{each: notapath, map: {uid: '@.id'}}",
+    "{each: $.items, map: {uid: '@.id'}, where: {path: '@.a'}}",
+    "{each: $.items, map: {uid: '@.id'}, filter: {path: '@.a', exists: true}}",
 ];
 
 #[test]

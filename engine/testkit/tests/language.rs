@@ -159,3 +159,36 @@ fn malformed_records_are_rejected_with_the_parser_position() {
         ))
     );
 }
+
+#[test]
+fn each_maps_into_arrays_of_objects_only_and_element_paths_live_inside_it() {
+    let errors = compile_errors(
+        "custom_source_events:
+  source_name: t
+  ocsf_mapping:
+    a:
+      schema: api_activity
+      schema_mapping:
+        message: {each: $.items, map: {name: '@.n'}}
+        resources: {each: $.items, map: {uid: '@.list[*]'}}
+        observables: {each: $.items}
+        enrichments: {each: '@.x', map: {name: n}}
+",
+    );
+    let joined = errors.join("\n");
+    for expected in [
+        "error[OM007] /custom_source_events/ocsf_mapping/a/schema_mapping/message: `each` maps elements into an array of objects; `message` is string_t",
+        "error[OM003] /custom_source_events/ocsf_mapping/a/schema_mapping/resources/map/uid: `@.list[*]`: a path into the element (`@`) takes keys and indexes only",
+        "error[OM006] /custom_source_events/ocsf_mapping/a/schema_mapping/observables: `each` needs `map`",
+        "error[OM006] /custom_source_events/ocsf_mapping/a/schema_mapping/enrichments/each: `each` takes the path of an array (`$.list`), not `@.x`",
+    ] {
+        assert!(
+            joined.contains(expected),
+            "missing:\n{expected}\nin:\n{joined}"
+        );
+    }
+    // Outside an `each`, a string starting with `@` is text, as before.
+    let plan = network("message: '@.not.a.path'");
+    let (_, event) = eval(&plan, "{}");
+    assert_eq!(event.unwrap()["message"], "@.not.a.path");
+}

@@ -27,11 +27,19 @@ pub enum SourcePath {
         prefix: Vec<Segment>,
         query: std::sync::Arc<JpQuery>,
     },
+    /// `@.a.b`: keys and indexes into the current element of an `each`.
+    Element(Vec<Segment>),
 }
 
 /// Whether a mapping string is a path rather than a literal.
 pub fn is_path(s: &str) -> bool {
     s == "$" || s.starts_with("$.") || s.starts_with("$[")
+}
+
+/// Whether a string is a path into the current element of an `each` (`@`, `@.a`,
+/// `@[0]`); such strings are paths only inside an `each`'s `map` and `where`.
+pub fn is_element_path(s: &str) -> bool {
+    s == "@" || s.starts_with("@.") || s.starts_with("@[")
 }
 
 /// A path that is neither a simple path nor a valid JSONPath, or one whose cost would
@@ -51,6 +59,23 @@ impl fmt::Display for PathError {
 
 /// Parses `text` (which must satisfy [`is_path`]).
 pub fn parse(text: &str) -> Result<SourcePath, PathError> {
+    if let Some(rest) = text.strip_prefix('@') {
+        let dollar = format!("${rest}");
+        // Errors quote the path as written.
+        let (segments, complete) = parse_simple(&dollar).map_err(|e| PathError {
+            message: e.message.replace(&dollar, text),
+            ..e
+        })?;
+        if !complete {
+            return Err(PathError {
+                message: format!(
+                    "`{text}`: a path into the element (`@`) takes keys and indexes only"
+                ),
+                too_costly: false,
+            });
+        }
+        return Ok(SourcePath::Element(segments));
+    }
     let (prefix, complete) = parse_simple(text)?;
     if complete {
         return Ok(SourcePath::Simple(prefix));
@@ -313,8 +338,20 @@ mod tests {
     fn simple(text: &str) -> Vec<Segment> {
         match parse(text).unwrap() {
             SourcePath::Simple(s) => s,
-            SourcePath::Query { .. } => panic!("{text} parsed as a query"),
+            other => panic!("{text} parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn element_paths_are_plain_paths_into_the_element() {
+        assert!(
+            matches!(parse("@.a[2].b").unwrap(), SourcePath::Element(s) if s == vec![key("a"), Segment::Index(2), key("b")])
+        );
+        assert!(matches!(parse("@").unwrap(), SourcePath::Element(s) if s.is_empty()));
+        let err = parse("@.a[*]").unwrap_err();
+        assert!(err.message.contains("keys and indexes only"), "{err}");
+        assert!(is_element_path("@.x") && is_element_path("@") && !is_element_path("@x"));
+        assert!(!is_path("@.x"), "an element path is no event path");
     }
 
     fn key(k: &str) -> Segment {
@@ -359,7 +396,7 @@ mod tests {
         ] {
             match parse(text).unwrap() {
                 SourcePath::Query { prefix: p, .. } => assert_eq!(p, prefix, "{text}"),
-                SourcePath::Simple(_) => panic!("{text} parsed as simple"),
+                other => panic!("{text} parsed as {other:?}"),
             }
         }
     }

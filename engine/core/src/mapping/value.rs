@@ -30,6 +30,7 @@ pub const EXPRESSION_KEYS: &[&str] = &[
     "join",
     "replace",
     "key_values",
+    "each",
 ];
 
 /// What an attribute of `schema_mapping` is mapped to.
@@ -105,6 +106,7 @@ pub enum Expression {
     Split(SplitExpr),
     Cases(CasesExpr),
     Function(FunctionExpr),
+    Each(Box<EachExpr>),
 }
 
 impl Expression {
@@ -119,6 +121,7 @@ impl Expression {
             Expression::Split(e) => e.default.as_ref(),
             Expression::Cases(e) => e.default.as_ref(),
             Expression::Function(e) => e.default(),
+            Expression::Each(e) => e.default.as_ref(),
         }
     }
 }
@@ -153,6 +156,24 @@ pub struct EnumSpec {
     /// The result for a value not listed, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other: Option<Operand>,
+}
+
+/// Each element of a source array mapped into one object of an array attribute: paths
+/// in `map` and `where` starting with `@` read the element, `$` paths the whole event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EachExpr {
+    /// The array whose elements are mapped (a `$` path, or an `@` path inside another
+    /// `each`).
+    pub each: PathText,
+    /// Only the elements for which this condition holds.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Condition>,
+    /// The object each element becomes: attribute -> mapping value.
+    pub map: NestedObject,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
 }
 
 /// A value function applied to a value (a path, a literal or an expression).
@@ -489,14 +510,15 @@ impl schemars::JsonSchema for PathText {
         schemars::json_schema!({
             "type": "string",
             "pattern": PATH_PATTERN,
-            "description": "A `$.` path into the raw event (`$.a.b`, `$.list[0]`, `$['key.with.dots']`, or JSONPath with wildcards and filters)"
+            "description": "A `$.` path into the raw event (`$.a.b`, `$.list[0]`, `$['key.with.dots']`, or JSONPath with wildcards and filters); inside an `each`, an `@.` path into the element"
         })
     }
 }
 
-/// What [`super::path::is_path`] accepts, as a JSON Schema pattern.
+/// What [`super::path::is_path`] and [`super::path::is_element_path`] accept, as a JSON
+/// Schema pattern.
 #[cfg(feature = "json-schema")]
-const PATH_PATTERN: &str = r"^\$($|\.|\[)";
+const PATH_PATTERN: &str = r"^[$@]($|\.|\[)";
 
 /// A template, parsed into text and paths.
 #[derive(Debug, Clone)]

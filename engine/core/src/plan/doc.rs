@@ -556,7 +556,7 @@ mod tests {
                     t.nodes[id as usize].read_whole = true;
                     id
                 }
-                SourcePath::Query { .. } => panic!(),
+                SourcePath::Query { .. } | SourcePath::Element(_) => panic!(),
             })
             .collect();
         (t, ids)

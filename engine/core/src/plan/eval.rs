@@ -11,8 +11,8 @@ use super::doc::{Doc, ParseError, Val};
 use super::trie::ROOT;
 use super::value::{Scalar, Src};
 use super::{
-    Consumed, Derived, Expr, Field, Leaf, Observable, OutNode, PathRef, Plan, Route, Router,
-    TemplatePart,
+    Consumed, Derived, EachNode, Expr, Field, Leaf, Observable, OutNode, PathRef, Plan, Route,
+    Router, TemplatePart,
 };
 use crate::diagnostic::{Code, Rejection};
 use crate::event::{EventTrees, Sink, Typed};
@@ -54,6 +54,8 @@ impl Plan {
         let ev = Evaluator {
             plan: self,
             doc: &doc,
+            element: None,
+            element_raw: None,
             failure: std::cell::OnceCell::new(),
         };
         for cond in &self.drops {
@@ -137,6 +139,10 @@ struct State<'m, 'e> {
 struct Evaluator<'e> {
     plan: &'e Plan,
     doc: &'e Doc<'e>,
+    /// The current element of an `each`, which `@` paths read: parsed when it is an
+    /// object, and as written (`@` itself).
+    element: Option<&'e Doc<'e>>,
+    element_raw: Option<&'e serde_json::value::RawValue>,
     /// Set when a value could not be read at all: the event is then rejected, never
     /// mapped as if the value were absent.
     failure: std::cell::OnceCell<String>,
@@ -223,6 +229,12 @@ impl<'e> Evaluator<'e> {
                         sink.raw(attr, &json);
                     }
                 }
+                OutNode::Each(each) => {
+                    let items = self.each(each, route)?;
+                    if !items.is_empty() {
+                        sink.value_named(&field.name, &Typed::Array(items));
+                    }
+                }
                 OutNode::Observables => {
                     let mut list = Vec::with_capacity(state.observed.len());
                     for (o, value) in state.observed.drain(..) {
@@ -254,6 +266,55 @@ impl<'e> Evaluator<'e> {
             }
         }
         Ok(())
+    }
+
+    /// The objects of an `each`: one per element of the source array that passes the
+    /// filter (an element whose object comes out empty adds nothing). A source that is
+    /// absent or not an array gives none; in an element that is not an object, `@`
+    /// reads the element and `@.` paths read nothing.
+    fn each(&self, each: &'e EachNode, route: &Route) -> Result<Vec<Typed<'e>>, String> {
+        let Some(got) = self.read(&each.source) else {
+            return Ok(Vec::new());
+        };
+        let text = match &got {
+            Got::Src(s) => s.json_text(),
+            Got::Owned(v) => Cow::Owned(v.to_string()),
+        };
+        let Ok(elements) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&text) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(elements.len());
+        let mut memory = vec![None; route.memory];
+        for raw in elements {
+            // An element that is not an object has no `@.` keys, but `@` is the element.
+            let doc = Doc::parse(raw.get(), &each.trie).ok();
+            let ev = Evaluator {
+                plan: self.plan,
+                doc: self.doc,
+                element: doc.as_ref(),
+                element_raw: Some(raw),
+                failure: std::cell::OnceCell::new(),
+            };
+            if each.filter.as_ref().is_some_and(|f| !ev.holds(f)) {
+                continue;
+            }
+            memory.fill(None);
+            let mut state = State {
+                memory: &mut memory,
+                moved: Vec::new(),
+                observed: Vec::new(),
+            };
+            let mut tree = EventTrees::default();
+            tree.begin_event(0);
+            ev.fields(&each.fields, route, &mut state, &mut tree)?;
+            tree.end_event();
+            match tree.events.pop() {
+                Some(Typed::Object(f)) if f.is_empty() => {}
+                Some(t) => out.push(t.into_owned()),
+                None => {}
+            }
+        }
+        Ok(out)
     }
 
     /// One item of a list: a leaf, or an object template evaluated to a value.
@@ -326,6 +387,14 @@ impl<'e> Evaluator<'e> {
                 }
                 let src = self.doc.src(*node).filter(|s| !s.is_null())?;
                 (!self.is_null_value(src)).then_some(Got::Src(src))
+            }
+            PathRef::Element(node) => {
+                let src = if *node == ROOT {
+                    Src::Raw(self.element_raw?)
+                } else {
+                    self.element?.src(*node)?
+                };
+                (!src.is_null() && !self.is_null_value(src)).then_some(Got::Src(src))
             }
             PathRef::Query(query) => {
                 let root = match self.doc.full_value() {

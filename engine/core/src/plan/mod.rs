@@ -219,6 +219,18 @@ enum OutNode {
     /// `observables` built from the observable values written before it
     /// (`observables: auto`).
     Observables,
+    /// An array of objects, one per element of a source array (`each`).
+    Each(Box<EachNode>),
+}
+
+/// An `each`: the source array, the trie of what its `map` and `where` read of each
+/// element (`@` paths), the filter, and the object each element becomes.
+#[derive(Debug)]
+struct EachNode {
+    source: PathRef,
+    trie: Trie,
+    filter: Option<cond::Cond>,
+    fields: Vec<Field>,
 }
 
 #[derive(Debug)]
@@ -267,6 +279,8 @@ enum Derived {
 enum PathRef {
     Simple(NodeId),
     Query(Arc<jsonpath_rust::parser::model::JpQuery>),
+    /// A node of the current `each` element's trie.
+    Element(NodeId),
 }
 
 #[derive(Debug)]
@@ -351,6 +365,7 @@ fn node_shape(name: &str, node: &OutNode) -> Shape {
             Shape::List(Box::new(element.unwrap_or(Shape::Derived)))
         }
         OutNode::Derived { .. } | OutNode::Rest | OutNode::Moved => Shape::Derived,
+        OutNode::Each(each) => Shape::List(Box::new(Shape::Object(fields_shape(&each.fields)))),
         OutNode::Observables => Shape::Value(Target {
             kind: Kind::Object("observable".into()),
             array: true,

@@ -34,6 +34,9 @@ impl Compiler<'_> {
                 index: s.index,
             },
             Expression::Function(f) => self.function(f),
+            // Typing compiles an `each` where an array of objects is mapped, and
+            // reports it anywhere else.
+            Expression::Each(_) => Expr::Literal(serde_json::Value::Null),
             Expression::Cases(c) => Expr::Cases(
                 c.cases
                     .iter()

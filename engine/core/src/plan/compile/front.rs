@@ -19,7 +19,11 @@ use super::functions::FUNCTION_KEYS;
 /// Reads a mapping value (what an attribute is mapped to), pushing a diagnostic for
 /// every part that does not fit; such parts become [`MappingValue::Invalid`].
 pub fn read_value(node: &Node, ptr: &str, diags: &mut Vec<Diagnostic>) -> MappingValue {
-    Front { diags }.value(node, ptr)
+    Front {
+        diags,
+        element_scope: false,
+    }
+    .value(node, ptr)
 }
 
 /// Reads the attributes of an object (a route's `schema_mapping`): every key is an
@@ -29,7 +33,10 @@ pub fn read_attributes(
     ptr: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(String, MappingValue)> {
-    let mut front = Front { diags };
+    let mut front = Front {
+        diags,
+        element_scope: false,
+    };
     entries
         .iter()
         .map(|(k, v)| {
@@ -81,9 +88,16 @@ fn is_expression(entries: &[(String, Node)]) -> bool {
 
 pub(super) struct Front<'d> {
     pub(super) diags: &'d mut Vec<Diagnostic>,
+    /// Inside an `each`'s `map` or `where`: `@` paths read the element.
+    pub(super) element_scope: bool,
 }
 
 impl Front<'_> {
+    /// Whether a string is a path here (an `@` path only inside an `each`).
+    pub(super) fn is_path_here(&self, s: &str) -> bool {
+        path::is_path(s) || (self.element_scope && path::is_element_path(s))
+    }
+
     /// Records a problem at the severity its code has in the registry (every code the
     /// compiler reports this way is an error there).
     pub(super) fn error(
@@ -99,7 +113,7 @@ impl Front<'_> {
         });
     }
 
-    fn value(&mut self, node: &Node, ptr: &str) -> MappingValue {
+    pub(super) fn value(&mut self, node: &Node, ptr: &str) -> MappingValue {
         match node {
             Node::Object(entries) if is_expression(entries) => self
                 .expression(entries, ptr)
@@ -122,7 +136,7 @@ impl Front<'_> {
                     .map(|(i, item)| self.value(item, &format!("{ptr}/{i}")))
                     .collect(),
             ),
-            Node::String(s) if path::is_path(s) => self
+            Node::String(s) if self.is_path_here(s) => self
                 .path(s, ptr)
                 .map_or(MappingValue::Invalid, MappingValue::Path),
             other => MappingValue::Literal(scalar(other)),
@@ -143,7 +157,7 @@ impl Front<'_> {
                 serde_json::Value::Array(items) => Operand::List(items),
                 _ => return None,
             },
-            Node::String(s) if path::is_path(s) => Operand::Path(self.path(s, ptr)?),
+            Node::String(s) if self.is_path_here(s) => Operand::Path(self.path(s, ptr)?),
             other => Operand::Literal(scalar(other)),
         })
     }
@@ -239,6 +253,7 @@ impl Front<'_> {
             }),
             "split" => Expression::Split(self.split(body, &bptr, entries, ptr)?),
             "cases" => Expression::Cases(self.cases(body, &bptr)?),
+            "each" => Expression::Each(Box::new(self.each(body, &bptr, entries, ptr)?)),
             name if FUNCTION_KEYS.contains(&name) => {
                 Expression::Function(self.function(name, body, &bptr, entries, ptr)?)
             }
@@ -448,7 +463,7 @@ impl Front<'_> {
                     return None;
                 };
                 let path_text = r[..end].trim();
-                if !path::is_path(path_text) {
+                if !self.is_path_here(path_text) {
                     self.error(
                         Code::BadExpression,
                         ptr,
@@ -485,6 +500,7 @@ fn expression_parts(kind: &str) -> &'static [&'static str] {
         "join" => &["separator"],
         "replace" => &["pattern", "with"],
         "key_values" => &["pairs", "separator"],
+        "each" => &["map", "where"],
         _ => &[],
     }
 }
@@ -504,6 +520,7 @@ fn with_default(expression: Expression, default: Option<Operand>) -> Expression 
         Expression::Split(e) => &mut e.default,
         Expression::Cases(e) => &mut e.default,
         Expression::Function(f) => f.default_slot(),
+        Expression::Each(e) => &mut e.default,
     };
     *slot = default;
     expression
@@ -548,12 +565,13 @@ mod tests {
             ("join", "$.a\nseparator: ','"),
             ("replace", "$.a\npattern: 'x+'\nwith: y"),
             ("key_values", "$.a"),
+            ("each", "$.a\nmap: {name: '@.n'}"),
         ] {
             let (value, diags) = read(&format!("{key}: {body}"));
             assert_eq!(diags, Vec::<String>::new(), "{key}");
             assert!(matches!(value, MappingValue::Expr(_)), "{key}: {value:?}");
         }
-        assert_eq!(EXPRESSION_KEYS.len(), 15);
+        assert_eq!(EXPRESSION_KEYS.len(), 16);
     }
 
     #[test]
@@ -589,11 +607,11 @@ mod tests {
             ),
             (
                 "{literal: 1, template: x}",
-                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values; found literal, template",
+                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found literal, template",
             ),
             (
                 "{coalesce: [{a: 1}]}",
-                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values; found ",
+                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found ",
             ),
             (
                 "{timestamp: {field: $.t, format: '%Q%'}}",

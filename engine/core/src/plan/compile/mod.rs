@@ -142,6 +142,7 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
         memory_full: false,
         datetime_profile: false,
         observables_auto: false,
+        element_trie: None,
         route_ptr: String::new(),
         time_field: None,
         written: record.then(Vec::new),
@@ -170,6 +171,8 @@ struct Compiler<'s> {
     datetime_profile: bool,
     /// Whether the route being compiled has `observables: auto`.
     observables_auto: bool,
+    /// Inside an `each`: the trie its `@` paths go to.
+    element_trie: Option<Trie>,
     /// JSON pointer of the route being compiled.
     route_ptr: String,
     /// The top-level `timestamp` block: its path applies its format to the attributes it feeds.
@@ -214,6 +217,14 @@ impl Compiler<'_> {
                 let node = self.trie.insert(prefix);
                 self.reads.push(node);
                 PathRef::Query(Arc::clone(query))
+            }
+            // The front end reads `@` paths inside an `each` only, where there is an
+            // element trie; the element is not part of what the route reads of the event.
+            SourcePath::Element(segments) => {
+                let trie = self.element_trie.get_or_insert_with(Trie::default);
+                let node = trie.insert(segments);
+                trie.nodes[node as usize].read_whole = true;
+                PathRef::Element(node)
             }
         }
     }

@@ -35,7 +35,7 @@ impl Compiler<'_> {
             };
             match path::parse(&ts.field) {
                 Ok(SourcePath::Simple(segments)) => self.time_field = Some((segments, format)),
-                Ok(SourcePath::Query { .. }) => self.error(
+                Ok(SourcePath::Query { .. } | SourcePath::Element(_)) => self.error(
                     Code::PathSyntax,
                     &format!("{root}/timestamp/field"),
                     format!("the timestamp field `{}` must be a simple path", ts.field),
@@ -54,7 +54,7 @@ impl Compiler<'_> {
                     let node = self.trie.insert(&segments);
                     self.trie.nodes[node as usize].key_values = true;
                 }
-                Ok(SourcePath::Query { .. }) => {
+                Ok(SourcePath::Query { .. } | SourcePath::Element(_)) => {
                     self.error(
                         Code::PathSyntax,
                         &ptr,

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use super::{Compiler, front};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, pointer_token};
-use crate::mapping::value::{MappingValue, NestedObject};
+use crate::mapping::value::{Expression, MappingValue, NestedObject};
 use crate::plan::coerce::{Kind, Target, coerce};
+use crate::plan::trie::Trie;
 use crate::plan::value::Src;
-use crate::plan::{Expr, Field, Leaf, Observable, OutNode, PathRef};
+use crate::plan::{EachNode, Expr, Field, Leaf, Observable, OutNode, PathRef};
 use crate::schema::{Attribute, Enum};
 
 /// What a literal must fit: its coercion target, the attribute (for messages) and the
@@ -85,6 +86,42 @@ impl Compiler<'_> {
     ) -> Option<OutNode> {
         let target = Target::from_attr(&attr.ty, attr.is_array);
         match (&target.kind, value) {
+            (Kind::Object(name), MappingValue::Expr(Expression::Each(each))) if attr.is_array => {
+                let def = self.schema.object(name)?;
+                let source = self.path(&each.each.parsed);
+                // A trie per `each` (an `each` inside it gets its own).
+                let outer = self.element_trie.replace(Trie::default());
+                let filter = each.filter.as_ref().map(|c| self.condition(c));
+                // Values of unknown attributes cannot move to the event's `unmapped`
+                // (they read the element): the warning names them.
+                let mut inside = Vec::new();
+                let fields = self.object(
+                    (Some(&def.name), &def.name, &def.attributes),
+                    &each.map.0.0,
+                    &format!("{ptr}/map"),
+                    &format!("{attr_path}[]."),
+                    &mut inside,
+                );
+                let trie = std::mem::replace(&mut self.element_trie, outer).unwrap_or_default();
+                Some(OutNode::Each(Box::new(EachNode {
+                    source,
+                    trie,
+                    filter,
+                    fields,
+                })))
+            }
+            (_, MappingValue::Expr(Expression::Each(_))) => {
+                self.error(
+                    Code::ShapeMismatch,
+                    ptr,
+                    format!(
+                        "`each` maps elements into an array of objects; `{attr_path}` is {}",
+                        target.describe()
+                    ),
+                    None,
+                );
+                None
+            }
             (Kind::Json, MappingValue::Object(_)) => Some(self.untyped(value, ptr, attr_path)),
             (Kind::Object(name), MappingValue::Object(NestedObject(entries))) if !attr.is_array => {
                 let def = self.schema.object(name)?;
@@ -365,7 +402,7 @@ mod tests {
             network("{observables: [{a: 1}], metadata: {labels: [{b: 2}]}}"),
             [
                 "warning[OM004] /custom_source_events/ocsf_mapping/r/schema_mapping/observables/0/a: `observables.a` is not an attribute of `observable`; its value goes to `unmapped.observables.a`",
-                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values; found ",
+                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found ",
             ]
         );
     }

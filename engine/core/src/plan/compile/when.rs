@@ -6,13 +6,18 @@
 use super::front::Front;
 use crate::diagnostic::{Code, Diagnostic, pointer_token};
 use crate::mapping::condition::{COMBINATOR_KEYS, Comparison, Condition, TEST_KEYS, Test, TestOp};
+use crate::mapping::model::OrderedMap;
 use crate::mapping::node::Node;
-use crate::mapping::value::{Case, CasesExpr, MatchKind};
+use crate::mapping::value::{Case, CasesExpr, EachExpr, MatchKind, NestedObject};
 use crate::plan::cond;
 
 /// Reads a condition (a route rule's `when`), pushing a diagnostic for every mistake.
 pub fn read_condition(node: &Node, ptr: &str, diags: &mut Vec<Diagnostic>) -> Option<Condition> {
-    Front { diags }.condition(node, ptr)
+    Front {
+        diags,
+        element_scope: false,
+    }
+    .condition(node, ptr)
 }
 
 const HELP: &str = "a condition is `{path: $.x, <test>: value}` with one test (equals, in, exists, prefix, suffix, contains, matches, cidr, gt, gte, lt, lte), or `{all: [...]}`, `{any: [...]}`, `{not: {...}}`";
@@ -120,7 +125,7 @@ impl Front<'_> {
             return None;
         };
         let path = match node.get("path") {
-            Some(Node::String(text)) if crate::mapping::path::is_path(text) => {
+            Some(Node::String(text)) if self.is_path_here(text) => {
                 self.path(text, &format!("{ptr}/path"))?
             }
             Some(other) => {
@@ -306,6 +311,70 @@ impl Front<'_> {
         }
         Some(CasesExpr {
             cases,
+            default: None,
+        })
+    }
+
+    /// `{each: <array path>, where: <condition>, map: {<attribute>: <value>, ...}}`.
+    pub(super) fn each(
+        &mut self,
+        body: &Node,
+        bptr: &str,
+        entries: &[(String, Node)],
+        ptr: &str,
+    ) -> Option<EachExpr> {
+        let Node::String(source) = body else {
+            self.error(
+                Code::BadExpression,
+                bptr,
+                format!("`each` takes the path of an array, not {}", body.to_value()),
+                None,
+            );
+            return None;
+        };
+        if !self.is_path_here(source) {
+            self.error(
+                Code::BadExpression,
+                bptr,
+                format!("`each` takes the path of an array (`$.list`), not `{source}`"),
+                None,
+            );
+            return None;
+        }
+        let each = self.path(source, bptr)?;
+        let Some(Node::Object(map)) = super::front::field(entries, "map") else {
+            self.error(
+                Code::BadExpression,
+                ptr,
+                "`each` needs `map`: the object each element becomes (`@.` paths read the element)"
+                    .into(),
+                None,
+            );
+            return None;
+        };
+        let outer = std::mem::replace(&mut self.element_scope, true);
+        let mut filter = None;
+        if let Some(node) = super::front::field(entries, "where") {
+            filter = self.condition(node, &format!("{ptr}/where"));
+            if filter.is_none() {
+                self.element_scope = outer;
+                return None;
+            }
+        }
+        let map = map
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    self.value(v, &format!("{ptr}/map/{}", pointer_token(k))),
+                )
+            })
+            .collect();
+        self.element_scope = outer;
+        Some(EachExpr {
+            each,
+            filter,
+            map: NestedObject(OrderedMap(map)),
             default: None,
         })
     }
