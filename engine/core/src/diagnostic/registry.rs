@@ -569,10 +569,10 @@ must be 1 to 64 letters, digits, `-` or `_`, and `security_lake.region` and \
     BadCondition = "OM030", "bad-condition", Error, Key, Mapping {
         summary: "A condition (`when`) that is malformed.",
         doc: "A condition tests the value at `path` with exactly one test (`equals`, `in`, \
-`exists`, `prefix`, `suffix`, `contains`, `matches`, `cidr`, `gt`, `gte`, `lt`, `lte`), or \
-combines conditions with `all`, `any` (non-empty lists) or `not`. Each test takes its kind \
-of operand: `in` a list, `exists` true or false, the comparisons a number, the others a \
-string. Conditions decide routes (`route_rules`) and values (`cases`).",
+`exists`, `prefix`, `suffix`, `contains`, `matches`, `cidr`, `gt`, `gte`, `lt`, `lte`, \
+`same_as`), or combines conditions with `all`, `any` (non-empty lists) or `not`. Each \
+test takes its kind of operand: `in` a list, `exists` true or false, the comparisons a \
+number, `same_as` a path, the others a string. Conditions decide routes (`route_rules`) and values (`cases`).",
         bad: "route_rules:
   - when: {path: $.eventName, equal: ConsoleLogin}
     route: signin",

@@ -10,6 +10,7 @@
 //! {path: $.userAgent, matches: '^aws-cli/'}  # a regular expression (linear time)
 //! {path: $.srcaddr, cidr: [10.0.0.0/8, 192.168.0.0/16]}
 //! {path: $.bytes, gte: 1048576}              # also gt, lt, lte (numbers)
+//! {path: $.pkt-srcaddr, same_as: $.srcaddr}  # equal to the value at another path
 //! {all: [...]}  {any: [...]}  {not: {...}}
 //! ```
 //!
@@ -23,7 +24,7 @@ use super::value::{PathText, Scalar};
 /// The operators of a test, one per test.
 pub const TEST_KEYS: &[&str] = &[
     "equals", "in", "exists", "prefix", "suffix", "contains", "matches", "cidr", "gt", "gte", "lt",
-    "lte",
+    "lte", "same_as",
 ];
 
 /// The keys that combine conditions.
@@ -63,6 +64,9 @@ pub enum TestOp {
     Cidr(Vec<String>),
     /// The value is a number (or a string holding one) compared with this.
     Compare(Comparison, f64),
+    /// The value equals (as a string) the value at another path; false when either is
+    /// absent.
+    SameAs(PathText),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +117,7 @@ impl Serialize for Condition {
                     TestOp::Matches(v) => map.serialize_entry("matches", v)?,
                     TestOp::Cidr(v) => map.serialize_entry("cidr", v)?,
                     TestOp::Compare(c, v) => map.serialize_entry(c.key(), v)?,
+                    TestOp::SameAs(p) => map.serialize_entry("same_as", p)?,
                 }
             }
         }
@@ -168,6 +173,7 @@ impl schemars::JsonSchema for Condition {
                 test("gte", &schemars::json_schema!({"type": "number"})),
                 test("lt", &schemars::json_schema!({"type": "number"})),
                 test("lte", &schemars::json_schema!({"type": "number"})),
+                test("same_as", &path),
                 {"type": "object", "properties": {"all": list_of(&me)}, "required": ["all"], "additionalProperties": false},
                 {"type": "object", "properties": {"any": list_of(&me)}, "required": ["any"], "additionalProperties": false},
                 {"type": "object", "properties": {"not": me}, "required": ["not"], "additionalProperties": false}

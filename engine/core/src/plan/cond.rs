@@ -71,7 +71,15 @@ pub fn range(text: &str) -> Result<(Option<f64>, Option<f64>), String> {
 /// A compiled condition.
 #[derive(Debug)]
 pub(super) enum Cond {
-    Test { path: PathRef, test: CondTest },
+    Test {
+        path: PathRef,
+        test: CondTest,
+    },
+    /// The values at two paths are equal (as strings), both present.
+    Same {
+        path: PathRef,
+        other: PathRef,
+    },
     All(Vec<Cond>),
     Any(Vec<Cond>),
     Not(Box<Cond>),

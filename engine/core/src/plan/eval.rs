@@ -504,6 +504,11 @@ impl<'e> Evaluator<'e> {
                 let value = self.read(path);
                 test.holds(value.as_ref().and_then(Got::key).as_deref())
             }
+            Cond::Same { path, other } => {
+                let (a, b) = (self.read(path), self.read(other));
+                let (a, b) = (a.as_ref().and_then(Got::key), b.as_ref().and_then(Got::key));
+                a.is_some() && a == b
+            }
             Cond::All(items) => items.iter().all(|c| self.holds(c)),
             Cond::Any(items) => items.iter().any(|c| self.holds(c)),
             Cond::Not(inner) => !self.holds(inner),

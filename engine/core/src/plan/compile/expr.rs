@@ -2,7 +2,7 @@
 //! trie of what the route reads.
 
 use super::Compiler;
-use crate::mapping::condition::{Condition, TestOp};
+use crate::mapping::condition::{Condition, Test, TestOp};
 use crate::mapping::value::{EnumSpec, Expression, MatchKind, Operand, Template, TemplatePiece};
 use crate::plan::cond::{self, Cond, CondTest, Lookup, Pattern};
 use crate::plan::time::TimeFormat;
@@ -67,6 +67,13 @@ impl Compiler<'_> {
             Condition::All(items) => Cond::All(items.iter().map(|c| self.condition(c)).collect()),
             Condition::Any(items) => Cond::Any(items.iter().map(|c| self.condition(c)).collect()),
             Condition::Not(inner) => Cond::Not(Box::new(self.condition(inner))),
+            Condition::Test(Test {
+                path,
+                op: TestOp::SameAs(other),
+            }) => Cond::Same {
+                path: self.path(&path.parsed),
+                other: self.path(&other.parsed),
+            },
             Condition::Test(t) => {
                 let path = self.path(&t.path.parsed);
                 let test = match &t.op {
@@ -84,6 +91,8 @@ impl Compiler<'_> {
                         CondTest::Cidr(nets.iter().filter_map(|n| cond::network(n).ok()).collect())
                     }
                     TestOp::Compare(op, bound) => CondTest::Compare(*op, *bound),
+                    // Taken by the arm above.
+                    TestOp::SameAs(_) => CondTest::In(Vec::new()),
                 };
                 Cond::Test { path, test }
             }

@@ -20,7 +20,7 @@ pub fn read_condition(node: &Node, ptr: &str, diags: &mut Vec<Diagnostic>) -> Op
     .condition(node, ptr)
 }
 
-const HELP: &str = "a condition is `{path: $.x, <test>: value}` with one test (equals, in, exists, prefix, suffix, contains, matches, cidr, gt, gte, lt, lte), or `{all: [...]}`, `{any: [...]}`, `{not: {...}}`";
+const HELP: &str = "a condition is `{path: $.x, <test>: value}` with one test (equals, in, exists, prefix, suffix, contains, matches, cidr, gt, gte, lt, lte, same_as), or `{all: [...]}`, `{any: [...]}`, `{not: {...}}`";
 
 impl Front<'_> {
     pub(super) fn condition(&mut self, node: &Node, ptr: &str) -> Option<Condition> {
@@ -200,6 +200,12 @@ impl Front<'_> {
                 };
                 TestOp::Compare(c, n)
             }
+            "same_as" => match operand {
+                Node::String(other) if self.is_path_here(other) => {
+                    TestOp::SameAs(self.path(other, ptr)?)
+                }
+                _ => return self.bad(ptr, expected("a path")),
+            },
             "cidr" => {
                 let items: Vec<&Node> = match operand {
                     Node::Array(items) => items.iter().collect(),
@@ -427,6 +433,7 @@ mod tests {
             "{path: $.a, gte: 1.5}",
             "{path: $.a, lt: -1}",
             "{path: $.a, lte: 0}",
+            "{path: $.a, same_as: $.b}",
             "{all: [{path: $.a, exists: true}, {not: {path: $.b, equals: x}}]}",
             "{any: [{path: $.a, exists: true}]}",
         ] {
@@ -478,6 +485,10 @@ mod tests {
             (
                 "{path: $.a, gt: ten}",
                 "error[OM030] /when/gt: `gt` takes a number, not \"ten\"",
+            ),
+            (
+                "{path: $.a, same_as: b}",
+                "error[OM030] /when/same_as: `same_as` takes a path, not \"b\"",
             ),
             (
                 "{path: $.a, exists: yes please}",
