@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 fn class_schema(class_uid: i64) -> &'static jsonschema::Validator {
     static CACHE: OnceLock<HashMap<i64, jsonschema::Validator>> = OnceLock::new();
     &CACHE.get_or_init(|| {
-        [1001, 1007, 4001, 4003, 6003]
+        [1001, 1007, 3001, 3002, 4001, 4003, 6003]
             .into_iter()
             .map(|uid| (uid, compile_schema(uid)))
             .collect()
@@ -26,6 +26,8 @@ fn compile_schema(class_uid: i64) -> jsonschema::Validator {
     let name = match class_uid {
         1001 => "file_activity",
         1007 => "process_activity",
+        3001 => "account_change",
+        3002 => "authentication",
         4001 => "network_activity",
         4003 => "dns_activity",
         6003 => "api_activity",
