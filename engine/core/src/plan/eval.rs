@@ -2,6 +2,7 @@
 //! [`Sink`], with no intermediate document.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -132,8 +133,9 @@ struct State<'m, 'e> {
     memory: &'m mut [Option<i64>],
     /// Values that could not be coerced, moved to `unmapped`: (attribute path, JSON).
     moved: Vec<(&'e str, std::borrow::Cow<'e, str>)>,
-    /// Observable values written so far (`observables: auto`).
-    observed: Vec<(&'e Observable, Typed<'e>)>,
+    /// Observable values written so far (`observables: auto`), those of `each`
+    /// elements included.
+    observed: Vec<(Arc<Observable>, Typed<'e>)>,
 }
 
 struct Evaluator<'e> {
@@ -177,7 +179,7 @@ impl<'e> Evaluator<'e> {
                             state.memory[slot as usize] = v.as_int();
                         }
                         if let Some(o) = &leaf.observable {
-                            state.observed.push((o, v.clone()));
+                            state.observed.push((Arc::clone(o), v.clone()));
                         }
                         sink.value_named(&field.name, &v);
                     }
@@ -230,7 +232,7 @@ impl<'e> Evaluator<'e> {
                     }
                 }
                 OutNode::Each(each) => {
-                    let items = self.each(each, route)?;
+                    let items = self.each(each, route, state)?;
                     if !items.is_empty() {
                         sink.value_named(&field.name, &Typed::Array(items));
                     }
@@ -252,8 +254,14 @@ impl<'e> Evaluator<'e> {
                                 }
                             };
                             list.push(Typed::Object(vec![
-                                ("name".to_owned(), Typed::Str(Cow::Borrowed(&o.name))),
-                                ("type".to_owned(), Typed::Str(Cow::Borrowed(&o.caption))),
+                                (
+                                    "name".to_owned(),
+                                    Typed::Str(Cow::Owned(o.name.to_string())),
+                                ),
+                                (
+                                    "type".to_owned(),
+                                    Typed::Str(Cow::Owned(o.caption.to_string())),
+                                ),
                                 ("type_id".to_owned(), Typed::Int(o.type_id)),
                                 ("value".to_owned(), Typed::Str(text)),
                             ]));
@@ -272,7 +280,12 @@ impl<'e> Evaluator<'e> {
     /// filter (an element whose object comes out empty adds nothing). A source that is
     /// absent or not an array gives none; in an element that is not an object, `@`
     /// reads the element and `@.` paths read nothing.
-    fn each(&self, each: &'e EachNode, route: &Route) -> Result<Vec<Typed<'e>>, String> {
+    fn each(
+        &self,
+        each: &'e EachNode,
+        route: &Route,
+        outer: &mut State<'_, 'e>,
+    ) -> Result<Vec<Typed<'e>>, String> {
         let Some(got) = self.read(&each.source) else {
             return Ok(Vec::new());
         };
@@ -308,6 +321,9 @@ impl<'e> Evaluator<'e> {
             tree.begin_event(0);
             ev.fields(&each.fields, route, &mut state, &mut tree)?;
             tree.end_event();
+            outer
+                .observed
+                .extend(state.observed.drain(..).map(|(o, v)| (o, v.into_owned())));
             match tree.events.pop() {
                 Some(Typed::Object(f)) if f.is_empty() => {}
                 Some(t) => out.push(t.into_owned()),

@@ -242,7 +242,7 @@ struct Leaf {
     remember: Option<u8>,
     /// With `observables: auto`, the observable this value is (its type has an
     /// observable type id).
-    observable: Option<Box<Observable>>,
+    observable: Option<Arc<Observable>>,
 }
 
 /// What an observable value contributes to `observables`.

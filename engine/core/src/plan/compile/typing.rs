@@ -245,7 +245,7 @@ impl Compiler<'_> {
             attr_path.into()
         };
         let mark = |leaf: &mut Leaf| {
-            leaf.observable = Some(Box::new(Observable {
+            leaf.observable = Some(std::sync::Arc::new(Observable {
                 name: name.clone(),
                 type_id,
                 caption: caption.clone(),
