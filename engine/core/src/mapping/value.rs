@@ -33,6 +33,10 @@ pub const EXPRESSION_KEYS: &[&str] = &[
     "each",
 ];
 
+/// The keys of the value functions (`lower` to `key_values`): a run of
+/// [`EXPRESSION_KEYS`].
+pub const FUNCTION_KEYS: &[&str] = EXPRESSION_KEYS.split_at(7).1.split_at(8).0;
+
 /// What an attribute of `schema_mapping` is mapped to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]

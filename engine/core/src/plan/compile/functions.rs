@@ -5,24 +5,13 @@ use super::Compiler;
 use super::front::{Front, field};
 use crate::diagnostic::Code;
 use crate::mapping::node::Node;
+pub use crate::mapping::value::FUNCTION_KEYS;
 use crate::mapping::value::{
     FunctionExpr, JoinExpr, KeyValuesExpr, Lower, ParseJson, ReplaceExpr, Trim, Unary, Upper,
     UrlDecode,
 };
 use crate::plan::func::Func;
 use crate::plan::{Expr, cond};
-
-/// The keys of the value functions, one per function.
-pub const FUNCTION_KEYS: &[&str] = &[
-    "lower",
-    "upper",
-    "trim",
-    "url_decode",
-    "parse_json",
-    "join",
-    "replace",
-    "key_values",
-];
 
 impl Front<'_> {
     /// `{<function>: <value>, ...}`: `body` is the value, `entries` the whole object.
@@ -141,5 +130,27 @@ impl Compiler<'_> {
             },
         };
         Expr::Function(Box::new(func), Box::new(self.operand(f.input())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FUNCTION_KEYS;
+
+    #[test]
+    fn the_function_keys_are_the_functions() {
+        assert_eq!(
+            FUNCTION_KEYS,
+            [
+                "lower",
+                "upper",
+                "trim",
+                "url_decode",
+                "parse_json",
+                "join",
+                "replace",
+                "key_values"
+            ]
+        );
     }
 }
