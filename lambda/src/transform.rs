@@ -173,7 +173,9 @@ fn remove_stale_parts(target: &LakeTarget, written: &[String]) -> io::Result<()>
     for folder in folders {
         let prefix = format!("{folder}/{}-", target.file_prefix);
         for key in target.objects.list(target.bucket, &prefix)? {
-            let part = &key[prefix.len()..];
+            let Some(part) = key.strip_prefix(&prefix) else {
+                continue;
+            };
             let is_part = part
                 .strip_suffix(".parquet")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
