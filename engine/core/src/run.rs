@@ -326,6 +326,10 @@ impl Batch {
                         result.stats.unrouted += 1;
                         let reason = match value {
                             Some(v) => format!("no route for matched_field value {v:?}"),
+                            None if plan.has_route_rules() => {
+                                "no route rule holds, no matched_field value names a route, and there is no default_route"
+                                    .to_owned()
+                            }
                             None => {
                                 "the matched_field is absent or null and there is no default_route"
                                     .to_owned()

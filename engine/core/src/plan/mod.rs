@@ -104,6 +104,11 @@ impl Plan {
         out
     }
 
+    /// Whether the plan routes by condition (`route_rules`).
+    pub fn has_route_rules(&self) -> bool {
+        matches!(&self.router, Router::Rules { rules, .. } if !rules.is_empty())
+    }
+
     /// The OCSF schema the plan was compiled against.
     pub fn schema(&self) -> &Schema {
         &self.schema
