@@ -9,7 +9,6 @@
 //! after its retries, exactly as with the Lambda. Outputs are named deterministically,
 //! so a message handled twice (a worker killed mid-message) writes the same objects.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use ocsfmap_aws::{Queue, Received};
-use ocsfmap_lambda::report::event_line;
+use ocsfmap_lambda::report::{event_line, log_warnings, stdout_line};
 use ocsfmap_lambda::s3::S3Objects;
 use ocsfmap_lambda::{Handler, Sources, SqsEvent, SqsMessage};
 use serde_json::{Map, json};
@@ -76,15 +75,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if !(1..=1024).contains(&args.max_buffer_mb) {
         bail!("--max-buffer-mb must be between 1 and 1024");
     }
-    let sources = Sources::load(&args.sources, args.lake_bucket.as_deref()).map_err(|e| {
-        let problems: Vec<String> = e.0.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("{}", problems.join("\n"))
-    })?;
-    for warning in &sources.warnings {
-        let mut f = Map::new();
-        f.insert("warning".into(), json!(warning));
-        log(&event_line("WARN", "mapping warning", f));
-    }
+    // One problem per line, each naming its key.
+    let sources = Sources::load(&args.sources, args.lake_bucket.as_deref())?;
+    log_warnings(&sources.warnings, stdout_line);
     let session = Session::start()?;
     let handle = session.handle().clone();
     let queue = handle.block_on(Queue::from_env(&args.queue_url));
@@ -107,7 +100,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }),
         pool,
         max_buffer_bytes: args.max_buffer_mb << 20,
-        log: Box::new(log),
+        log: Box::new(stdout_line),
     };
 
     // SIGTERM (ECS, systemd, Kubernetes) and Ctrl-C ask for a clean stop.
@@ -132,7 +125,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 .collect::<Vec<_>>()
         ),
     );
-    log(&event_line("INFO", "worker started", f));
+    stdout_line(&event_line("INFO", "worker started", f));
 
     let mut totals = Totals::default();
     let wait = Duration::from_secs(args.wait_seconds);
@@ -151,7 +144,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Err(e) => {
                 let mut f = Map::new();
                 f.insert("error".into(), json!(e.to_string()));
-                log(&event_line("ERROR", "receive failed", f));
+                stdout_line(&event_line("ERROR", "receive failed", f));
                 std::thread::sleep(Duration::from_secs(1));
                 continue;
             }
@@ -183,7 +176,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         "worker stopped: the queue is empty"
     };
-    log(&event_line("INFO", why, f));
+    stdout_line(&event_line("INFO", why, f));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -239,17 +232,17 @@ fn work(
             match handle.block_on(queue.delete(&[message])) {
                 Ok(failed) if failed.is_empty() => {
                     totals.done += 1;
-                    log(&event_line("INFO", "message done", f));
+                    stdout_line(&event_line("INFO", "message done", f));
                 }
                 Ok(_) | Err(_) => {
                     // Received again later: the same outputs are written again.
                     totals.done += 1;
-                    log(&event_line("WARN", "message done but not deleted", f));
+                    stdout_line(&event_line("WARN", "message done but not deleted", f));
                 }
             }
         } else {
             totals.failed += 1;
-            log(&event_line(
+            stdout_line(&event_line(
                 "WARN",
                 "message failed: left for the queue to retry after its visibility timeout",
                 f,
@@ -274,7 +267,7 @@ async fn keep_invisible(queue: Queue, held: Arc<Mutex<Vec<Received>>>, timeout: 
         if let Err(e) = queue.extend(&now, timeout).await {
             let mut f = Map::new();
             f.insert("error".into(), json!(e.to_string()));
-            log(&event_line("WARN", "visibility not extended", f));
+            stdout_line(&event_line("WARN", "visibility not extended", f));
         }
     }
 }
@@ -286,7 +279,7 @@ async fn watch_signals(stop: Arc<AtomicBool>, stopped: Arc<Notify>) {
     }
     stop.store(true, Ordering::SeqCst);
     stopped.notify_one();
-    log(&event_line(
+    stdout_line(&event_line(
         "INFO",
         "stop asked: finishing the message in hand (a second signal stops at once)",
         Map::new(),
@@ -307,10 +300,4 @@ async fn terminate_signal() {
         }
         Err(_) => std::future::pending::<()>().await,
     }
-}
-
-/// One JSON log line on stdout, as the Lambda writes them.
-fn log(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
 }

@@ -4,7 +4,6 @@
 //! partial-batch response. A cold start that fails prints one line and exits non-zero,
 //! which Lambda reports as an init error.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use ocsfmap_aws::S3;
-use ocsfmap_lambda::report::event_line;
+use ocsfmap_lambda::report::{event_line, log_warnings, stdout_line};
 use ocsfmap_lambda::s3::S3Objects;
 use ocsfmap_lambda::{Handler, Sources};
 use serde_json::{Map, Value, json};
@@ -49,11 +48,7 @@ async fn run() -> Result<(), String> {
         let problems: Vec<String> = e.0.iter().map(ToString::to_string).collect();
         format!("cold start failed: {}", problems.join("; "))
     })?;
-    for warning in &sources.warnings {
-        let mut f = Map::new();
-        f.insert("warning".into(), json!(warning));
-        log(&event_line("WARN", "mapping warning", f));
-    }
+    log_warnings(&sources.warnings, stdout_line);
     let mut f = Map::new();
     f.insert("config".into(), json!(path.display().to_string()));
     f.insert(
@@ -62,7 +57,7 @@ async fn run() -> Result<(), String> {
     );
     f.insert("lake_bucket".into(), json!(sources.lake.bucket));
     f.insert("set_aside".into(), json!(sources.set_aside.to_string()));
-    log(&event_line("INFO", "cold start", f));
+    stdout_line(&event_line("INFO", "cold start", f));
 
     let objects = Arc::new(S3Objects {
         s3: S3::from_env().await,
@@ -84,7 +79,7 @@ async fn run() -> Result<(), String> {
         objects,
         pool,
         max_buffer_bytes: buffer_bytes(env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").as_deref()),
-        log: Box::new(log),
+        log: Box::new(stdout_line),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
@@ -142,10 +137,4 @@ fn buffer_bytes(memory_mb: Option<&str>) -> usize {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// One log line on stdout, which Lambda sends to CloudWatch Logs.
-fn log(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
 }

@@ -118,6 +118,23 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Writes one log line on stdout, where Lambda (and a container's log driver) collect
+/// it.
+pub fn stdout_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
+/// Logs each warning of the mappings a sources config compiled, one line each.
+pub fn log_warnings(warnings: &[String], log: impl Fn(&str)) {
+    for warning in warnings {
+        let mut f = Map::new();
+        f.insert("warning".into(), json!(warning));
+        log(&event_line("WARN", "mapping warning", f));
+    }
+}
+
 /// A log line for something acknowledged without work, or a message that failed
 /// before any object was read.
 pub fn event_line(level: &str, message: &str, fields: Map<String, Value>) -> String {
