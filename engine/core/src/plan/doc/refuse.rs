@@ -105,21 +105,54 @@ pub fn key_bit(key: &[u8]) -> u128 {
     1 << (h.wrapping_mul(0x9E37_79B9) >> 25)
 }
 
-/// Objects tracked by [`scan`] for repeated keys, by nesting level in the value; keys
-/// of deeper objects are left to the exact rewrite.
+/// Objects tracked by [`scan`] for repeated keys in fixed slots, by nesting level in the
+/// value; deeper objects (CloudTrail's `requestParameters` go six levels down) are
+/// tracked in a vector grown on first use.
 const TRACKED_LEVELS: usize = 4;
+
+/// Per nesting level of [`scan`]: where the object opened, and its keys' bits.
+struct Levels {
+    near: [(usize, u128); TRACKED_LEVELS],
+    deep: Vec<(usize, u128)>,
+}
+
+impl Levels {
+    #[inline]
+    fn get_mut(&mut self, at: usize) -> Option<&mut (usize, u128)> {
+        match self.near.get_mut(at) {
+            Some(level) => Some(level),
+            None => self.deep.get_mut(at - TRACKED_LEVELS),
+        }
+    }
+
+    /// An object opens at `start` on level `at`.
+    #[inline]
+    fn open(&mut self, at: usize, start: usize) {
+        if let Some(level) = self.near.get_mut(at) {
+            *level = (start, 0);
+        } else {
+            let at = at - TRACKED_LEVELS;
+            if self.deep.len() <= at {
+                self.deep.resize(at + 1, (0, 0));
+            }
+            self.deep[at] = (start, 0);
+        }
+    }
+}
 
 /// Scans JSON text for refused values, starting `depth` containers deep. Tolerates
 /// broken syntax (it is also run over records serde_json failed on) without panicking.
 /// `Ok(true)` when an object may repeat a key: a key equal to an earlier one of its
-/// object, a key written with an escape, or an object nested too deep to keep track.
+/// object, or a key written with an escape.
 /// Without `escapes` (no backslash in the text), strings end at the next quote.
 pub fn scan(bytes: &[u8], depth: usize, escapes: bool) -> Result<bool, Box<Found>> {
     // Per level below `depth`: whether it is an object; for the first levels, where
     // the object starts and its keys' bits.
     let mut objects: u128 = 0;
-    let mut keys = [0u128; TRACKED_LEVELS];
-    let mut starts = [0usize; TRACKED_LEVELS];
+    let mut levels = Levels {
+        near: [(0, 0); TRACKED_LEVELS],
+        deep: Vec::new(),
+    };
     let mut level = 0usize;
     let mut want_key = false;
     let mut suspect = false;
@@ -135,13 +168,13 @@ pub fn scan(bytes: &[u8], depth: usize, escapes: bool) -> Result<bool, Box<Found
                 if want_key && !suspect {
                     let key = bytes.get(i + 1..end.saturating_sub(1)).unwrap_or_default();
                     let at = level.wrapping_sub(1);
-                    match keys.get_mut(at) {
-                        Some(seen) if !escaped => {
+                    match levels.get_mut(at) {
+                        Some((start, seen)) if !escaped => {
                             let bit = key_bit(key);
                             // Bits meet rarely: then the object's earlier keys are
                             // compared one by one.
                             suspect =
-                                *seen & bit != 0 && earlier_key(bytes, starts[at], i, key, escapes);
+                                *seen & bit != 0 && earlier_key(bytes, *start, i, key, escapes);
                             *seen |= bit;
                         }
                         _ => suspect = true,
@@ -162,10 +195,7 @@ pub fn scan(bytes: &[u8], depth: usize, escapes: bool) -> Result<bool, Box<Found
                 let bit = 1u128 << (level - 1);
                 if b == b'{' {
                     objects |= bit;
-                    if let Some(seen) = keys.get_mut(level - 1) {
-                        *seen = 0;
-                        starts[level - 1] = i;
-                    }
+                    levels.open(level - 1, i);
                 } else {
                     objects &= !bit;
                 }
@@ -568,6 +598,19 @@ mod tests {
             .unwrap();
         assert!(!suspect(&format!(r#"{{"{a}":1,"x":{{"{a}":2}},"{b}":3}}"#)));
         assert!(suspect(&format!(r#"{{"{a}":1,"{b}":2,"{a}":3}}"#)));
+        // Objects deeper than the fixed slots are tracked too (CloudTrail's
+        // `requestParameters.filterSet.items[].valueSet.items[]`), each on its level.
+        let nested = |inner: &str| {
+            format!(r#"{{"p":{{"f":{{"items":[{{"name":"x","v":{{"items":[{inner}]}}}}]}}}}}}"#)
+        };
+        assert!(!suspect(&nested(r#"{"value":1,"name":2}"#)));
+        assert!(!suspect(&nested(r#"{"value":1},{"value":2}"#)));
+        assert!(suspect(&nested(r#"{"value":1,"value":2}"#)));
+        assert!(suspect(&format!(
+            r#"{}{{"k":1,"k":2}}{}"#,
+            "[".repeat(40),
+            "]".repeat(40)
+        )));
         // Values are not keys.
         assert!(!suspect(r#"{"a":"a","b":["a","a"]}"#));
         // Without backslashes in the record, strings are skipped quote to quote.
