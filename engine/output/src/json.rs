@@ -94,6 +94,12 @@ impl Sink for JsonLines {
         value.write_json(&mut self.buf);
     }
 
+    fn value_rendered(&mut self, key: &FieldName, _value: &Typed<'_>, json: &str) {
+        self.comma();
+        self.buf.extend_from_slice(key.json().as_bytes());
+        self.buf.extend_from_slice(json.as_bytes());
+    }
+
     fn end_object(&mut self) {
         let Some(open) = self.stack.pop() else { return };
         if open.has_field {

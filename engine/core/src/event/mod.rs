@@ -29,6 +29,12 @@ pub trait Sink {
     fn value_named(&mut self, key: &FieldName, value: &Typed<'_>) {
         self.value(key, value);
     }
+    /// [`Sink::value_named`] for a value whose JSON form, `json`, was rendered at
+    /// compile time (literals, captions).
+    fn value_rendered(&mut self, key: &FieldName, value: &Typed<'_>, json: &str) {
+        let _ = json;
+        self.value_named(key, value);
+    }
     /// Untyped JSON text, written as it is (the `unmapped` catch-all).
     fn raw(&mut self, key: &str, json: &str);
 }

@@ -8,8 +8,11 @@ use super::{Sink, Typed};
 #[derive(Debug, Default)]
 pub struct EventTrees {
     pub events: Vec<Typed<'static>>,
-    stack: Vec<(String, Vec<(String, Typed<'static>)>)>,
+    stack: Vec<(String, Entries)>,
 }
+
+/// The entries of an object being built.
+type Entries = Vec<(Cow<'static, str>, Typed<'static>)>;
 
 impl Sink for EventTrees {
     fn begin_event(&mut self, _class_uid: i64) {
@@ -37,13 +40,13 @@ impl Sink for EventTrees {
             && !fields.is_empty()
             && let Some((_, parent)) = self.stack.last_mut()
         {
-            parent.push((key, Typed::Object(fields)));
+            parent.push((Cow::Owned(key), Typed::Object(fields)));
         }
     }
 
     fn value(&mut self, key: &str, value: &Typed<'_>) {
         if let Some((_, top)) = self.stack.last_mut() {
-            top.push((key.to_owned(), value.clone().into_owned()));
+            top.push((Cow::Owned(key.to_owned()), value.clone().into_owned()));
         }
     }
 

@@ -14,7 +14,8 @@ pub enum Typed<'v> {
     /// Untyped JSON (`json_t`, `unmapped`), as text.
     Json(Cow<'v, str>),
     Array(Vec<Typed<'v>>),
-    Object(Vec<(String, Typed<'v>)>),
+    /// Keys borrow from the plan where they can (observables' keys are constant).
+    Object(Vec<(Cow<'v, str>, Typed<'v>)>),
 }
 
 impl Typed<'_> {

@@ -270,7 +270,7 @@ fn coerce_object<'v>(src: Src<'v>, object: &str, schema: &Schema) -> Result<Type
         let target = Target::from_attr(&attr.ty, attr.is_array);
         let typed = coerce(Src::Value(v), &target, schema).map_err(|e| format!("{key}: {e}"))?;
         if let Some(t) = typed {
-            fields.push((key.clone(), t.into_owned()));
+            fields.push((Cow::Owned(key.clone()), t.into_owned()));
         }
     }
     Ok(Typed::Object(fields))
@@ -300,7 +300,7 @@ impl Typed<'_> {
             Typed::Object(fields) => Typed::Object(
                 fields
                     .into_iter()
-                    .map(|(k, v)| (k, v.into_owned()))
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                     .collect(),
             ),
         }

@@ -2,7 +2,6 @@
 //! [`Sink`], with no intermediate document.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -128,18 +127,19 @@ impl Plan {
 }
 
 /// Per-event state of the walk over the output template.
-struct State<'m, 'e> {
+struct State<'m, 'p, 'e> {
     /// Remembered enum ids and type uids, for derived captions.
     memory: &'m mut [Option<i64>],
     /// Values that could not be coerced, moved to `unmapped`: (attribute path, JSON).
-    moved: Vec<(&'e str, std::borrow::Cow<'e, str>)>,
+    moved: Vec<(&'p str, std::borrow::Cow<'e, str>)>,
     /// Observable values written so far (`observables: auto`), those of `each`
     /// elements included.
-    observed: Vec<(Arc<Observable>, Typed<'e>)>,
+    observed: Vec<(&'p Observable, Typed<'e>)>,
 }
 
-struct Evaluator<'e> {
-    plan: &'e Plan,
+/// Reads one event (`'e`) along the plan (`'p`, which outlives it).
+struct Evaluator<'p, 'e> {
+    plan: &'p Plan,
     doc: &'e Doc<'e>,
     /// The current element of an `each`, which `@` paths read: parsed when it is an
     /// object, and as written (`@` itself).
@@ -150,7 +150,7 @@ struct Evaluator<'e> {
     failure: std::cell::OnceCell<String>,
 }
 
-impl<'e> Evaluator<'e> {
+impl<'p: 'e, 'e> Evaluator<'p, 'e> {
     /// A record that parsed but could not be read back whole is malformed JSON to the
     /// reader that failed.
     fn failure(&self) -> Option<Rejection> {
@@ -161,9 +161,9 @@ impl<'e> Evaluator<'e> {
 
     fn fields<S: Sink>(
         &self,
-        fields: &'e [Field],
+        fields: &'p [Field],
         route: &Route,
-        state: &mut State<'_, 'e>,
+        state: &mut State<'_, 'p, 'e>,
         sink: &mut S,
     ) -> Result<(), String> {
         for field in fields {
@@ -178,8 +178,8 @@ impl<'e> Evaluator<'e> {
                         if let Some(slot) = leaf.remember {
                             state.memory[slot as usize] = v.as_int();
                         }
-                        if let Some(o) = &leaf.observable {
-                            state.observed.push((Arc::clone(o), v.clone()));
+                        if let Some(o) = leaf.observable.as_deref() {
+                            state.observed.push((o, v.clone()));
                         }
                         sink.value_named(&field.name, &v);
                     }
@@ -200,23 +200,32 @@ impl<'e> Evaluator<'e> {
                     }
                 }
                 OutNode::Derived { derived, remember } => {
+                    let rendered = match derived {
+                        Derived::Const(r) | Derived::Literal { value: r, .. } => Some(r),
+                        Derived::Caption { of, captions } => {
+                            state.memory[*of as usize].and_then(|id| captions.get(id))
+                        }
+                        _ => None,
+                    };
+                    if let Some(r) = rendered {
+                        if let Some(slot) = remember {
+                            state.memory[*slot as usize] = r.value.as_int();
+                        }
+                        sink.value_rendered(&field.name, &r.value, &r.json);
+                        continue;
+                    }
                     let value = match derived {
-                        Derived::Const(v) => Some(v.clone()),
-                        Derived::Caption { of, captions } => state.memory[*of as usize]
-                            .and_then(|id| captions.caption(id))
-                            .map(|c| Typed::Str(Cow::Borrowed(c))),
+                        Derived::Const(_) | Derived::Literal { .. } | Derived::Caption { .. } => {
+                            None
+                        }
                         Derived::TypeUid {
                             class_uid,
                             activity,
                         } => state.memory[*activity as usize]
                             .map(|a| Typed::Int(class_uid * 100 + a)),
                         Derived::DateTime { of } => state.memory[*of as usize]
-                            .and_then(chrono::DateTime::from_timestamp_millis)
-                            .map(|t| {
-                                Typed::Str(Cow::Owned(
-                                    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                                ))
-                            }),
+                            .and_then(super::time::rfc3339_millis)
+                            .map(|t| Typed::Str(Cow::Owned(t))),
                     };
                     if let Some(v) = value {
                         if let Some(slot) = remember {
@@ -254,16 +263,10 @@ impl<'e> Evaluator<'e> {
                                 }
                             };
                             list.push(Typed::Object(vec![
-                                (
-                                    "name".to_owned(),
-                                    Typed::Str(Cow::Owned(o.name.to_string())),
-                                ),
-                                (
-                                    "type".to_owned(),
-                                    Typed::Str(Cow::Owned(o.caption.to_string())),
-                                ),
-                                ("type_id".to_owned(), Typed::Int(o.type_id)),
-                                ("value".to_owned(), Typed::Str(text)),
+                                (Cow::Borrowed("name"), Typed::Str(Cow::Borrowed(&o.name))),
+                                (Cow::Borrowed("type"), Typed::Str(Cow::Borrowed(&o.caption))),
+                                (Cow::Borrowed("type_id"), Typed::Int(o.type_id)),
+                                (Cow::Borrowed("value"), Typed::Str(text)),
                             ]));
                         }
                     }
@@ -282,9 +285,9 @@ impl<'e> Evaluator<'e> {
     /// reads the element and `@.` paths read nothing.
     fn each(
         &self,
-        each: &'e EachNode,
+        each: &'p EachNode,
         route: &Route,
-        outer: &mut State<'_, 'e>,
+        outer: &mut State<'_, 'p, 'e>,
     ) -> Result<Vec<Typed<'e>>, String> {
         let Some(got) = self.read(&each.source) else {
             return Ok(Vec::new());
@@ -336,9 +339,9 @@ impl<'e> Evaluator<'e> {
     /// One item of a list: a leaf, or an object template evaluated to a value.
     fn item(
         &self,
-        node: &'e OutNode,
+        node: &'p OutNode,
         route: &Route,
-        state: &mut State<'_, 'e>,
+        state: &mut State<'_, 'p, 'e>,
     ) -> Result<Option<Typed<'e>>, String> {
         match node {
             OutNode::Leaf(leaf) => self.leaf_or_move(leaf, state),
@@ -360,8 +363,8 @@ impl<'e> Evaluator<'e> {
     /// is moved aside instead of failing the event.
     fn leaf_or_move(
         &self,
-        leaf: &'e Leaf,
-        state: &mut State<'_, 'e>,
+        leaf: &'p Leaf,
+        state: &mut State<'_, 'p, 'e>,
     ) -> Result<Option<Typed<'e>>, String> {
         match self.leaf(leaf) {
             Err(_) if self.plan.on_type_error == crate::mapping::OnTypeError::Unmapped => {
@@ -378,7 +381,7 @@ impl<'e> Evaluator<'e> {
         }
     }
 
-    fn leaf(&self, leaf: &'e Leaf) -> Result<Option<Typed<'e>>, String> {
+    fn leaf(&self, leaf: &'p Leaf) -> Result<Option<Typed<'e>>, String> {
         let Some(got) = self.expr(&leaf.expr) else {
             return Ok(None);
         };
@@ -441,11 +444,24 @@ impl<'e> Evaluator<'e> {
 
     /// Whether `src` is one of the strings the mapping reads as null (`input.null_values`).
     fn is_null_value(&self, src: Src<'_>) -> bool {
-        !self.plan.null_values.is_empty()
-            && matches!(src.scalar(), Scalar::Str(s) if self.plan.null_values.iter().any(|n| **n == *s))
+        let nulls = &self.plan.null_values;
+        if nulls.is_empty() {
+            return false;
+        }
+        // Most values are strings without escapes: compared as written, not decoded.
+        if let Src::Raw(raw) = src
+            && let Some(inner) = raw
+                .get()
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+            && memchr::memchr(b'\\', inner.as_bytes()).is_none()
+        {
+            return nulls.iter().any(|n| **n == *inner);
+        }
+        matches!(src.scalar(), Scalar::Str(s) if nulls.iter().any(|n| **n == *s))
     }
 
-    fn expr(&self, expr: &'e Expr) -> Option<Got<'e>> {
+    fn expr(&self, expr: &'p Expr) -> Option<Got<'e>> {
         match expr {
             Expr::Path(p) => self.read(p),
             Expr::Literal(v) => (!v.is_null()).then_some(Got::Src(Src::Value(v))),

@@ -262,22 +262,60 @@ struct Observable {
 
 #[derive(Debug)]
 enum Derived {
-    Const(Typed<'static>),
+    /// A value the class implies (`class_uid`, `metadata.version`).
+    Const(Rendered),
+    /// A literal of the mapping, coerced and rendered at compile time; `target` is
+    /// the leaf's, for columnar schemas.
+    Literal { value: Rendered, target: Target },
     /// The caption of a remembered enum id.
-    Caption {
-        of: u8,
-        captions: Enum,
-    },
+    Caption { of: u8, captions: Captions },
     /// `class_uid * 100 + activity_id`.
-    TypeUid {
-        class_uid: i64,
-        activity: u8,
-    },
+    TypeUid { class_uid: i64, activity: u8 },
     /// The RFC 3339 text of a remembered `timestamp_t` (epoch milliseconds): its
     /// `*_dt` sibling under the `datetime` profile.
-    DateTime {
-        of: u8,
-    },
+    DateTime { of: u8 },
+}
+
+/// A value with its JSON form rendered once, at compile time.
+#[derive(Debug)]
+struct Rendered {
+    value: Typed<'static>,
+    json: Box<str>,
+}
+
+impl Rendered {
+    fn new(value: Typed<'static>) -> Self {
+        let mut json = Vec::new();
+        value.write_json(&mut json);
+        Rendered {
+            value,
+            json: String::from_utf8_lossy(&json).into(),
+        }
+    }
+}
+
+/// The captions of an enumeration by id, rendered once; sorted by id.
+#[derive(Debug)]
+struct Captions(Vec<(i64, Rendered)>);
+
+impl Captions {
+    fn new(captions: &Enum) -> Self {
+        Captions(
+            captions
+                .ids()
+                .into_iter()
+                .filter_map(|id| {
+                    let text = captions.caption(id)?.to_owned();
+                    Some((id, Rendered::new(Typed::Str(text.into()))))
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, id: i64) -> Option<&Rendered> {
+        let i = self.0.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+        Some(&self.0[i].1)
+    }
 }
 
 #[derive(Debug)]
@@ -369,6 +407,10 @@ fn node_shape(name: &str, node: &OutNode) -> Shape {
             }
             Shape::List(Box::new(element.unwrap_or(Shape::Derived)))
         }
+        OutNode::Derived {
+            derived: Derived::Literal { target, .. },
+            ..
+        } => Shape::Value(target.clone()),
         OutNode::Derived { .. } | OutNode::Rest | OutNode::Moved => Shape::Derived,
         OutNode::Each(each) => Shape::List(Box::new(Shape::Object(fields_shape(&each.fields)))),
         OutNode::Observables => Shape::Value(Target {

@@ -205,9 +205,71 @@ fn split_offset(s: &str) -> Option<(&str, i32)> {
     Some((&s[..i], sign * (h * 3600 + m * 60)))
 }
 
+/// Epoch milliseconds as RFC 3339 text in UTC with milliseconds
+/// (`2023-11-14T22:00:00.000Z`), the form of OCSF's `datetime_t`. Written digit by
+/// digit: this runs once per timestamp of every event under the datetime profile.
+/// Years outside 0000-9999 take chrono's general form (a sign and more digits).
+pub fn rfc3339_millis(ms: i64) -> Option<String> {
+    use chrono::{Datelike, Timelike};
+    let t = DateTime::from_timestamp_millis(ms)?;
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    let mut out = [0u8; 24];
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    put(20, 3, t.timestamp_subsec_millis());
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        out[at] = sep;
+    }
+    std::str::from_utf8(&out).ok().map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn milliseconds_are_written_as_rfc3339_like_chrono() {
+        for ms in [
+            0,
+            1_700_000_000_123,
+            -1,
+            -62_135_596_800_000, // 0001-01-01
+            253_402_300_799_999, // 9999-12-31T23:59:59.999
+            253_402_300_800_000, // +10000
+            -62_167_219_200_001, // -0001
+            951_782_400_000,     // 2000-02-29
+        ] {
+            let chrono = DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            assert_eq!(rfc3339_millis(ms), chrono, "{ms}");
+        }
+        assert_eq!(
+            rfc3339_millis(1_700_000_000_123).as_deref(),
+            Some("2023-11-14T22:13:20.123Z")
+        );
+        assert_eq!(rfc3339_millis(i64::MAX), None);
+    }
 
     const T: i64 = 1_601_587_565_007; // 2020-10-01T21:26:05.007Z
 

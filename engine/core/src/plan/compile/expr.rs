@@ -165,7 +165,7 @@ impl Compiler<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{diagnostics, mapping};
-    use crate::plan::{Expr, OutNode, Plan, compile};
+    use crate::plan::{Derived, Expr, OutNode, Plan, compile};
 
     /// The compiled expression of `message` in a Network Activity route.
     fn message(value: &str) -> String {
@@ -176,10 +176,15 @@ mod tests {
         .unwrap();
         let fields = plan.routes[0].fields.as_ref().unwrap();
         let field = fields.iter().find(|f| &*f.name == "message").unwrap();
-        let OutNode::Leaf(leaf) = &field.node else {
-            panic!("{:?}", field.node)
-        };
-        kind(&leaf.expr)
+        match &field.node {
+            OutNode::Leaf(leaf) => kind(&leaf.expr),
+            // Literals are rendered once, at compile time.
+            OutNode::Derived {
+                derived: Derived::Literal { value, .. },
+                ..
+            } => format!("literal {}", value.json),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn kind(expr: &Expr) -> String {

@@ -11,7 +11,8 @@ use crate::mapping::model::RouteSpec;
 use crate::mapping::node::Node;
 use crate::mapping::value::{MappingValue, NestedObject, Scalar};
 use crate::plan::coerce::Kind;
-use crate::plan::{ConsumedMarks, Derived, Field, Leaf, OutNode, Route};
+use crate::plan::value::Src;
+use crate::plan::{Captions, ConsumedMarks, Derived, Expr, Field, Leaf, OutNode, Rendered, Route};
 use crate::schema::{AttrType, Attribute};
 
 /// Values a route can remember for its derived fields (captions, `type_uid`): the
@@ -92,7 +93,7 @@ impl Compiler<'_> {
                     0,
                     Field {
                         name: name.into(),
-                        node: derived(Derived::Const(Typed::Int(value))),
+                        node: derived(Derived::Const(Rendered::new(Typed::Int(value)))),
                     },
                 );
             }
@@ -121,7 +122,9 @@ impl Compiler<'_> {
                 if !has(meta, "version") {
                     meta.push(Field {
                         name: "version".into(),
-                        node: derived(Derived::Const(Typed::Str(version.to_owned().into()))),
+                        node: derived(Derived::Const(Rendered::new(Typed::Str(
+                            version.to_owned().into(),
+                        )))),
                     });
                 }
             }
@@ -130,7 +133,9 @@ impl Compiler<'_> {
                 name: "metadata".into(),
                 node: OutNode::Object(vec![Field {
                     name: "version".into(),
-                    node: derived(Derived::Const(Typed::Str(version.to_owned().into()))),
+                    node: derived(Derived::Const(Rendered::new(Typed::Str(
+                        version.to_owned().into(),
+                    )))),
                 }]),
             }),
         }
@@ -177,9 +182,43 @@ impl Compiler<'_> {
                 node: OutNode::Object(children),
             });
         }
+        self.fold_literals(&mut fields);
         route.fields = Some(fields);
         route.memory = self.memory;
         route
+    }
+
+    /// Literal values become constants rendered once (an observable literal stays a
+    /// leaf: `observables` lists what the leaf writes).
+    fn fold_literals(&self, fields: &mut [Field]) {
+        for field in fields {
+            match &mut field.node {
+                OutNode::Object(children) => self.fold_literals(children),
+                OutNode::Each(each) => self.fold_literals(&mut each.fields),
+                OutNode::Leaf(
+                    leaf @ Leaf {
+                        observable: None, ..
+                    },
+                ) => {
+                    let Expr::Literal(v) = &leaf.expr else {
+                        continue;
+                    };
+                    // A literal that does not fit was reported by `check_literals`.
+                    if let Ok(Some(value)) =
+                        crate::plan::coerce::coerce(Src::Value(v), &leaf.target, self.schema)
+                    {
+                        field.node = OutNode::Derived {
+                            derived: Derived::Literal {
+                                value: Rendered::new(value.into_owned()),
+                                target: leaf.target.clone(),
+                            },
+                            remember: leaf.remember,
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Gives a field's value a memory slot, so a derived field can read it.
@@ -273,7 +312,10 @@ impl Compiler<'_> {
                     i + 1,
                     Field {
                         name: sibling.into(),
-                        node: derived(Derived::Caption { of, captions }),
+                        node: derived(Derived::Caption {
+                            of,
+                            captions: Captions::new(&captions),
+                        }),
                     },
                 );
                 i += 1;
