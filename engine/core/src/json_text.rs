@@ -32,19 +32,39 @@ impl StringTracker {
 /// pretty-printed input stay on one line.
 pub fn write_compact_json(json: &str, out: &mut Vec<u8>) {
     let bytes = json.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-    {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    let mut strings = StringTracker::default();
-    for &b in bytes {
-        if strings.feed(b) || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            out.push(b);
+    // Copied in runs between whitespace outside strings; each string is skipped whole
+    // (most of the bytes of a JSON value are in its strings, spaces included).
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => i = string_end(bytes, i + 1),
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                out.extend_from_slice(&bytes[run..i]);
+                i += 1;
+                run = i;
+            }
+            _ => i += 1,
         }
     }
+    out.extend_from_slice(&bytes[run..]);
+}
+
+/// The offset just past the quote that closes the string whose text starts at `from`
+/// (the end of `bytes` when it is not closed).
+#[inline]
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[from..]) {
+        from += k;
+        if bytes[from] == b'"' {
+            return from + 1;
+        }
+        from += 2;
+        if from >= bytes.len() {
+            break;
+        }
+    }
+    bytes.len()
 }
 
 /// Appends `s` as a JSON string literal.
@@ -84,6 +104,17 @@ mod tests {
             String::from_utf8(out).unwrap(),
             r#"{"a b":[1,"x \" y"],"c":{}}"#
         );
+        for (text, want) in [
+            (r#"["a\\", "b"]"#, r#"["a\\","b"]"#),
+            (r#"{"k": "v w" }"#, r#"{"k":"v w"}"#),
+            (r#"[1, 2]"#, r#"[1,2]"#),
+            (r#"" x "#, r#"" x "#),
+            (r#""a\"#, r#""a\"#),
+        ] {
+            let mut out = Vec::new();
+            write_compact_json(text, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{text}");
+        }
     }
 
     #[test]

@@ -301,6 +301,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         };
         let mut out = Vec::with_capacity(elements.len());
         let mut memory = vec![None; route.memory];
+        let mut tree = EventTrees::default();
         for raw in elements {
             // An element that is not an object has no `@.` keys, but `@` is the element.
             let doc = Doc::parse(raw.get(), &each.trie).ok();
@@ -320,7 +321,6 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 moved: Vec::new(),
                 observed: Vec::new(),
             };
-            let mut tree = EventTrees::default();
             tree.begin_event(0);
             ev.fields(&each.fields, route, &mut state, &mut tree)?;
             tree.end_event();
@@ -329,7 +329,8 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 .extend(state.observed.drain(..).map(|(o, v)| (o, v.into_owned())));
             match tree.events.pop() {
                 Some(Typed::Object(f)) if f.is_empty() => {}
-                Some(t) => out.push(t.into_owned()),
+                // Already owned: the tree keeps nothing of the element's text.
+                Some(t) => out.push(t),
                 None => {}
             }
         }
