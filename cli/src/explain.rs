@@ -88,8 +88,8 @@ mod tests {
     #[test]
     fn unknown_codes_name_their_neighbours() {
         assert_eq!(
-            unknown("OM032"),
-            "no diagnostic code `OM032`; near: OM031 (bad-pattern), OM100 (malformed-json); `ocsfmap explain` lists every code"
+            unknown("OM033"),
+            "no diagnostic code `OM033`; near: OM032 (bad-lookup), OM100 (malformed-json); `ocsfmap explain` lists every code"
         );
         assert!(unknown("om999").contains("near: OM113 (writer-refused);"));
         assert!(unknown("contradictoin").contains("near: OM015 (contradiction);"));

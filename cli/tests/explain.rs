@@ -41,12 +41,12 @@ fn without_a_code_every_code_is_listed() {
 
 #[test]
 fn an_unknown_code_fails_naming_the_nearest() {
-    let (code, out, err) = ocsfmap(&["explain", "OM032"]);
+    let (code, out, err) = ocsfmap(&["explain", "OM033"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
     assert!(
         err.contains(
-            "no diagnostic code `OM032`; near: OM031 (bad-pattern), OM100 (malformed-json)"
+            "no diagnostic code `OM033`; near: OM032 (bad-lookup), OM100 (malformed-json)"
         ),
         "{err}"
     );

@@ -306,7 +306,13 @@ pub enum Verdict {
 pub fn load_mapping(path: &Path) -> Result<MappingFile, LoadError> {
     let file = fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
     let size = file.metadata().ok().map(|m| m.len());
-    mapping::load(file, size, path)
+    let mut mapping = mapping::load(file, size, path)?;
+    // Lookup tables are beside the mapping.
+    mapping.read_lookups(|file| {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        fs::read(dir.join(file)).map_err(|e| e.to_string())
+    });
+    Ok(mapping)
 }
 
 /// Compiles a mapping file for its cases; the error is ready to print.

@@ -596,6 +596,23 @@ compiled.",
   - when: {path: $.src, cidr: 10.0.0.0/8}
     value: internal",
     }
+    BadLookup = "OM032", "bad-lookup", Error, Value, Mapping {
+        summary: "A lookup table that cannot be read, or a `lookup` of a table not declared.",
+        doc: "`lookups` declares tables by name: a CSV file (relative to the mapping's \
+folder) with a header line, and the headers of the key and value columns (`key` and \
+`value`, by default the first and the second column). The file is read when the mapping \
+is loaded and parsed when it is compiled: a file that cannot be read, is not CSV, lacks \
+a named column or repeats a key is an error at the table, and `{lookup: ..., table: \
+name}` must name a declared table.",
+        bad: "lookups:
+  protocols: {file: protocols.csv, key: number, value: name}
+# ...
+protocol_name: {lookup: $.proto, table: protocol}",
+        good: "lookups:
+  protocols: {file: protocols.csv, key: number, value: name}
+# ...
+protocol_name: {lookup: $.proto, table: protocols}",
+    }
     MalformedJson = "OM100", "malformed-json", Error, Record, Rejected {
         summary: "The record is not valid JSON.",
         doc: "A record of JSON input that does not parse: a syntax error (the reason gives \
@@ -792,7 +809,7 @@ mod tests {
             at_value,
             [
                 "OM001", "OM003", "OM005", "OM009", "OM013", "OM014", "OM015", "OM018", "OM019",
-                "OM022", "OM028", "OM029", "OM031"
+                "OM022", "OM028", "OM029", "OM031", "OM032"
             ]
         );
     }

@@ -59,6 +59,49 @@ pub struct SourceEvents {
     /// Extension: where Parquet output goes in Amazon Security Lake.
     #[serde(default)]
     pub security_lake: Option<SecurityLakeSpec>,
+    /// Extension: lookup tables read from CSV files, by name, for the `lookup` value
+    /// function.
+    #[serde(default)]
+    pub lookups: OrderedMap<LookupSpec>,
+    /// The bytes of each lookup table's file (or why it could not be read), by table
+    /// name: filled by the loader, which knows where the mapping is
+    /// ([`MappingFile::read_lookups`]); not part of the file.
+    #[serde(skip)]
+    #[cfg_attr(feature = "json-schema", schemars(skip))]
+    pub lookup_files: Vec<(String, Result<Vec<u8>, String>)>,
+}
+
+/// Extension: a lookup table: a CSV file with a header line, and the columns holding
+/// the keys and the values (by default the first and the second).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LookupSpec {
+    /// The CSV file, relative to the mapping file's folder.
+    #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
+    pub file: String,
+    /// The header of the key column.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The header of the value column.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+impl MappingFile {
+    /// Reads the file of every lookup table with `read`, which is given the path as
+    /// written in the mapping (relative to the mapping's folder) and returns its bytes
+    /// or why it could not. The tables are parsed when the mapping is compiled, where
+    /// a file that could not be read is an error at its `file`.
+    pub fn read_lookups(&mut self, mut read: impl FnMut(&str) -> Result<Vec<u8>, String>) {
+        let src = &mut self.custom_source_events;
+        src.lookup_files = src
+            .lookups
+            .0
+            .iter()
+            .map(|(name, spec)| (name.clone(), read(&spec.file)))
+            .collect();
+    }
 }
 
 /// Extension: the Security Lake partition values of a custom source.
@@ -216,6 +259,12 @@ pub struct DropRule {
 /// A map that keeps file order and turns numeric YAML keys into strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<T> Default for OrderedMap<T> {
+    fn default() -> Self {
+        OrderedMap(Vec::new())
+    }
+}
 
 impl<T: serde::Serialize> serde::Serialize for OrderedMap<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

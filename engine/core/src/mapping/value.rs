@@ -30,12 +30,13 @@ pub const EXPRESSION_KEYS: &[&str] = &[
     "join",
     "replace",
     "key_values",
+    "lookup",
     "each",
 ];
 
-/// The keys of the value functions (`lower` to `key_values`): a run of
+/// The keys of the value functions (`lower` to `lookup`): a run of
 /// [`EXPRESSION_KEYS`].
-pub const FUNCTION_KEYS: &[&str] = EXPRESSION_KEYS.split_at(7).1.split_at(8).0;
+pub const FUNCTION_KEYS: &[&str] = EXPRESSION_KEYS.split_at(7).1.split_at(9).0;
 
 /// What an attribute of `schema_mapping` is mapped to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,6 +199,7 @@ pub enum FunctionExpr {
     Join(JoinExpr),
     Replace(ReplaceExpr),
     KeyValues(KeyValuesExpr),
+    Lookup(LookupExpr),
 }
 
 impl FunctionExpr {
@@ -211,6 +213,7 @@ impl FunctionExpr {
             FunctionExpr::Join(e) => &e.join,
             FunctionExpr::Replace(e) => &e.replace,
             FunctionExpr::KeyValues(e) => &e.key_values,
+            FunctionExpr::Lookup(e) => &e.lookup,
         }
     }
 
@@ -224,6 +227,7 @@ impl FunctionExpr {
             FunctionExpr::Join(e) => e.default.as_ref(),
             FunctionExpr::Replace(e) => e.default.as_ref(),
             FunctionExpr::KeyValues(e) => e.default.as_ref(),
+            FunctionExpr::Lookup(e) => e.default.as_ref(),
         }
     }
 
@@ -237,6 +241,7 @@ impl FunctionExpr {
             FunctionExpr::Join(e) => &mut e.default,
             FunctionExpr::Replace(e) => &mut e.default,
             FunctionExpr::KeyValues(e) => &mut e.default,
+            FunctionExpr::Lookup(e) => &mut e.default,
         }
     }
 }
@@ -353,6 +358,24 @@ pub struct KeyValuesExpr {
     pub separator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Operand>,
+}
+
+/// The value of a lookup table (`lookups` of the mapping) for the value's text; none
+/// when the table has no such key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LookupExpr {
+    pub lookup: Operand,
+    /// The name of the table in `lookups`.
+    #[cfg_attr(feature = "json-schema", schemars(length(min = 1)))]
+    pub table: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Operand>,
+    /// The JSON pointer of `table`, for an unknown table's error.
+    #[serde(skip)]
+    #[cfg_attr(feature = "json-schema", schemars(skip))]
+    pub at: String,
 }
 
 /// How the keys of an `enum` table match the value looked up.

@@ -17,6 +17,8 @@ pub(super) enum Func {
         pairs: String,
         separator: String,
     },
+    /// A lookup table of the mapping: key text to value text.
+    Lookup(std::sync::Arc<super::compile::lookups::Table>),
 }
 
 impl Func {
@@ -76,6 +78,7 @@ impl Func {
                 }
                 (!map.is_empty()).then_some(Value::Object(map))
             }
+            Func::Lookup(table) => table.get(text?).map(|v| Value::String(v.to_string())),
         }
     }
 }

@@ -500,6 +500,7 @@ fn expression_parts(kind: &str) -> &'static [&'static str] {
         "join" => &["separator"],
         "replace" => &["pattern", "with"],
         "key_values" => &["pairs", "separator"],
+        "lookup" => &["table"],
         "each" => &["map", "where"],
         _ => &[],
     }
@@ -565,13 +566,14 @@ mod tests {
             ("join", "$.a\nseparator: ','"),
             ("replace", "$.a\npattern: 'x+'\nwith: y"),
             ("key_values", "$.a"),
+            ("lookup", "$.a\ntable: t"),
             ("each", "$.a\nmap: {name: '@.n'}"),
         ] {
             let (value, diags) = read(&format!("{key}: {body}"));
             assert_eq!(diags, Vec::<String>::new(), "{key}");
             assert!(matches!(value, MappingValue::Expr(_)), "{key}: {value:?}");
         }
-        assert_eq!(EXPRESSION_KEYS.len(), 16);
+        assert_eq!(EXPRESSION_KEYS.len(), 17);
     }
 
     #[test]
@@ -607,11 +609,11 @@ mod tests {
             ),
             (
                 "{literal: 1, template: x}",
-                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found literal, template",
+                "error[OM006] /v: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, lookup, each; found literal, template",
             ),
             (
                 "{coalesce: [{a: 1}]}",
-                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found ",
+                "error[OM006] /v/coalesce/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, lookup, each; found ",
             ),
             (
                 "{timestamp: {field: $.t, format: '%Q%'}}",

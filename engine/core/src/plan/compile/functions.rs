@@ -7,8 +7,8 @@ use crate::diagnostic::Code;
 use crate::mapping::node::Node;
 pub use crate::mapping::value::FUNCTION_KEYS;
 use crate::mapping::value::{
-    FunctionExpr, JoinExpr, KeyValuesExpr, Lower, ParseJson, ReplaceExpr, Trim, Unary, Upper,
-    UrlDecode,
+    FunctionExpr, JoinExpr, KeyValuesExpr, LookupExpr, Lower, ParseJson, ReplaceExpr, Trim, Unary,
+    Upper, UrlDecode,
 };
 use crate::plan::func::Func;
 use crate::plan::{Expr, cond};
@@ -48,6 +48,12 @@ impl Front<'_> {
                     default: None,
                 })
             }
+            "lookup" => FunctionExpr::Lookup(LookupExpr {
+                lookup: input,
+                table: self.text_part(entries, "table", ptr, name, true, true)?,
+                default: None,
+                at: format!("{ptr}/table"),
+            }),
             _ => {
                 let part = |front: &mut Self, key| -> Option<Option<String>> {
                     if field(entries, key).is_none() {
@@ -128,6 +134,27 @@ impl Compiler<'_> {
                 pairs: k.pairs.clone().unwrap_or_else(|| ";".into()),
                 separator: k.separator.clone().unwrap_or_else(|| "=".into()),
             },
+            FunctionExpr::Lookup(l) => {
+                if let Some(table) = self.lookups.get(l.table.as_str()) {
+                    Func::Lookup(std::sync::Arc::clone(table))
+                } else {
+                    let known: Vec<&str> = self.lookups.keys().map(|k| &**k).collect();
+                    let help = if known.is_empty() {
+                        "declare it under `lookups` (name: {file: ..., key: ..., value: ...})"
+                            .into()
+                    } else {
+                        format!("the tables are: {}", known.join(", "))
+                    };
+                    self.error(
+                        Code::BadLookup,
+                        &l.at,
+                        format!("no lookup table `{}`", l.table),
+                        Some(help),
+                    );
+                    // The error fails the compilation; the plan is never run.
+                    Func::Trim
+                }
+            }
         };
         Expr::Function(Box::new(func), Box::new(self.operand(f.input())))
     }
@@ -149,7 +176,8 @@ mod tests {
                 "parse_json",
                 "join",
                 "replace",
-                "key_values"
+                "key_values",
+                "lookup"
             ]
         );
     }

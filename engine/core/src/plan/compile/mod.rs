@@ -14,6 +14,7 @@ mod facts;
 pub mod front;
 mod functions;
 mod input;
+pub(super) mod lookups;
 mod route;
 mod router;
 mod source;
@@ -146,7 +147,9 @@ fn run(file: &MappingFile, record: bool) -> Compilation {
         route_ptr: String::new(),
         time_field: None,
         written: record.then(Vec::new),
+        lookups: FastMap::default(),
     };
+    c.lookups = lookups::tables(src, &mut c.diags);
     let plan = c.source(src, &version, &schema);
     let written = c.written_routes();
     Compilation {
@@ -173,6 +176,8 @@ struct Compiler<'s> {
     observables_auto: bool,
     /// Inside an `each`: the trie its `@` paths go to.
     element_trie: Option<Trie>,
+    /// The lookup tables of the mapping, by name.
+    lookups: FastMap<Box<str>, Arc<lookups::Table>>,
     /// JSON pointer of the route being compiled.
     route_ptr: String,
     /// The top-level `timestamp` block: its path applies its format to the attributes it feeds.

@@ -402,7 +402,7 @@ mod tests {
             network("{observables: [{a: 1}], metadata: {labels: [{b: 2}]}}"),
             [
                 "warning[OM004] /custom_source_events/ocsf_mapping/r/schema_mapping/observables/0/a: `observables.a` is not an attribute of `observable`; its value goes to `unmapped.observables.a`",
-                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, each; found ",
+                "error[OM006] /custom_source_events/ocsf_mapping/r/schema_mapping/metadata/labels/0: an expression takes exactly one of enum, coalesce, literal, template, timestamp, split, cases, lower, upper, trim, url_decode, parse_json, join, replace, key_values, lookup, each; found ",
             ]
         );
     }
