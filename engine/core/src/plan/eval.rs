@@ -302,6 +302,11 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         let mut out = Vec::with_capacity(elements.len());
         let mut memory = vec![None; route.memory];
         let mut tree = EventTrees::default();
+        // What the elements send to `unmapped` (values of attributes their object does
+        // not have, values that could not be coerced): per attribute path, one entry
+        // per element taken, null where an element has none.
+        let mut moved: Vec<(&'p str, Vec<Option<Cow<'e, str>>>)> = Vec::new();
+        let mut taken = 0;
         for raw in elements {
             // An element that is not an object has no `@.` keys, but `@` is the element.
             let doc = Doc::parse(raw.get(), &each.trie).ok();
@@ -333,6 +338,45 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 Some(t) => out.push(t),
                 None => {}
             }
+            if !each.unmapped.is_empty() {
+                tree.begin_event(0);
+                ev.fields(&each.unmapped, route, &mut state, &mut tree)?;
+                tree.end_event();
+                if let Some(Typed::Object(found)) = tree.events.pop() {
+                    for field in &each.unmapped {
+                        if let Some((_, v)) = found.iter().find(|(k, _)| *k == *field.name) {
+                            let mut json = Vec::new();
+                            v.write_json(&mut json);
+                            let json = String::from_utf8_lossy(&json).into_owned();
+                            state.moved.push((&field.name, Cow::Owned(json)));
+                        }
+                    }
+                }
+            }
+            for (attr, json) in state.moved.drain(..) {
+                let i = moved
+                    .iter()
+                    .position(|(a, _)| *a == attr)
+                    .unwrap_or_else(|| {
+                        moved.push((attr, Vec::new()));
+                        moved.len() - 1
+                    });
+                let values = &mut moved[i].1;
+                values.resize(taken, None);
+                values.push(Some(Cow::Owned(json.into_owned())));
+            }
+            taken += 1;
+        }
+        for (attr, values) in moved {
+            let mut json = String::from("[");
+            for i in 0..taken {
+                if i > 0 {
+                    json.push(',');
+                }
+                json.push_str(values.get(i).and_then(Option::as_deref).unwrap_or("null"));
+            }
+            json.push(']');
+            outer.moved.push((attr, Cow::Owned(json)));
         }
         Ok(out)
     }

@@ -236,6 +236,9 @@ struct EachNode {
     trie: Trie,
     filter: Option<cond::Cond>,
     fields: Vec<Field>,
+    /// Values of keys of `map` that are not attributes of the element's object: they
+    /// go to the event's `unmapped`, one array per key (`resources[].colour`).
+    unmapped: Vec<Field>,
 }
 
 #[derive(Debug)]

@@ -147,6 +147,7 @@ impl Compiler<'_> {
             });
         }
 
+        let moved = moved || moves_values(&fields);
         if !relocated.is_empty() || rest || moved {
             // `unmapped` goes last: values moved there at run time are known by then.
             let unmapped = match fields.iter().position(|f| &*f.name == "unmapped") {
@@ -323,6 +324,16 @@ impl Compiler<'_> {
             i += 1;
         }
     }
+}
+
+/// Whether evaluating `fields` moves values to `unmapped` at run time: an `each` with
+/// keys that are not attributes of its objects.
+fn moves_values(fields: &[Field]) -> bool {
+    fields.iter().any(|f| match &f.node {
+        OutNode::Object(children) => moves_values(children),
+        OutNode::Each(each) => !each.unmapped.is_empty() || moves_values(&each.fields),
+        _ => false,
+    })
 }
 
 /// Whether the route's `metadata.profiles` lists `profile` (as a literal).

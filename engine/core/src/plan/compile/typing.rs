@@ -92,8 +92,8 @@ impl Compiler<'_> {
                 // A trie per `each` (an `each` inside it gets its own).
                 let outer = self.element_trie.replace(Trie::default());
                 let filter = each.filter.as_ref().map(|c| self.condition(c));
-                // Values of unknown attributes cannot move to the event's `unmapped`
-                // (they read the element): the warning names them.
+                // Values of unknown attributes go to the event's `unmapped`, one array
+                // per key, from each element.
                 let mut inside = Vec::new();
                 let fields = self.object(
                     (Some(&def.name), &def.name, &def.attributes),
@@ -108,6 +108,7 @@ impl Compiler<'_> {
                     trie,
                     filter,
                     fields,
+                    unmapped: inside,
                 })))
             }
             (_, MappingValue::Expr(Expression::Each(_))) => {
