@@ -200,38 +200,44 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                     }
                 }
                 OutNode::Derived { derived, remember } => {
-                    let rendered = match derived {
-                        Derived::Const(r) | Derived::Literal { value: r, .. } => Some(r),
+                    // A value known at compile time comes with its JSON form.
+                    let computed;
+                    let (value, json) = match derived {
+                        Derived::Const(r) | Derived::Literal { value: r, .. } => {
+                            (&r.value, Some(&*r.json))
+                        }
                         Derived::Caption { of, captions } => {
-                            state.memory[*of as usize].and_then(|id| captions.get(id))
-                        }
-                        _ => None,
-                    };
-                    if let Some(r) = rendered {
-                        if let Some(slot) = remember {
-                            state.memory[*slot as usize] = r.value.as_int();
-                        }
-                        sink.value_rendered(&field.name, &r.value, &r.json);
-                        continue;
-                    }
-                    let value = match derived {
-                        Derived::Const(_) | Derived::Literal { .. } | Derived::Caption { .. } => {
-                            None
+                            match state.memory[*of as usize].and_then(|id| captions.get(id)) {
+                                Some(r) => (&r.value, Some(&*r.json)),
+                                None => continue,
+                            }
                         }
                         Derived::TypeUid {
                             class_uid,
                             activity,
-                        } => state.memory[*activity as usize]
-                            .map(|a| Typed::Int(class_uid * 100 + a)),
-                        Derived::DateTime { of } => state.memory[*of as usize]
-                            .and_then(super::time::rfc3339_millis)
-                            .map(|t| Typed::Str(Cow::Owned(t))),
-                    };
-                    if let Some(v) = value {
-                        if let Some(slot) = remember {
-                            state.memory[*slot as usize] = v.as_int();
+                        } => match state.memory[*activity as usize] {
+                            Some(a) => {
+                                computed = Typed::Int(class_uid * 100 + a);
+                                (&computed, None)
+                            }
+                            None => continue,
+                        },
+                        Derived::DateTime { of } => {
+                            match state.memory[*of as usize].and_then(super::time::rfc3339_millis) {
+                                Some(t) => {
+                                    computed = Typed::Str(Cow::Owned(t));
+                                    (&computed, None)
+                                }
+                                None => continue,
+                            }
                         }
-                        sink.value_named(&field.name, &v);
+                    };
+                    if let Some(slot) = remember {
+                        state.memory[*slot as usize] = value.as_int();
+                    }
+                    match json {
+                        Some(json) => sink.value_rendered(&field.name, value, json),
+                        None => sink.value_named(&field.name, value),
                     }
                 }
                 OutNode::Rest => self.rest(route, sink),
@@ -305,7 +311,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         // What the elements send to `unmapped` (values of attributes their object does
         // not have, values that could not be coerced): per attribute path, one entry
         // per element taken, null where an element has none.
-        let mut moved: Vec<(&'p str, Vec<Option<Cow<'e, str>>>)> = Vec::new();
+        let mut moved: Vec<(&'p str, Vec<Option<String>>)> = Vec::new();
         let mut taken = 0;
         for raw in elements {
             // An element that is not an object has no `@.` keys, but `@` is the element.
@@ -363,7 +369,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                     });
                 let values = &mut moved[i].1;
                 values.resize(taken, None);
-                values.push(Some(Cow::Owned(json.into_owned())));
+                values.push(Some(json.into_owned()));
             }
             taken += 1;
         }
