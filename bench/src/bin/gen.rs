@@ -268,8 +268,23 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let usage =
         "usage: gen nfw|sysmon|cloudtrail|vpcflow OUT (--records N | --bytes N) [--wrap] [--gzip]";
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{usage}");
+        return Ok(());
+    }
+    let make: fn(&mut Rng, u64) -> String = match args.get(1).map(String::as_str) {
+        Some("nfw") => nfw,
+        Some("sysmon") => sysmon,
+        Some("cloudtrail") => cloudtrail,
+        Some("vpcflow") => vpcflow,
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2)
+        }
+    };
     let (Some(kind), Some(out)) = (args.get(1), args.get(2)) else {
-        panic!("{usage}")
+        eprintln!("{usage}");
+        std::process::exit(2)
     };
     let flag = |name: &str| {
         args.iter()
@@ -278,6 +293,10 @@ fn main() -> std::io::Result<()> {
             .and_then(|v| v.parse::<u64>().ok())
     };
     let (records, bytes) = (flag("--records"), flag("--bytes"));
+    if records.is_none() && bytes.is_none() {
+        eprintln!("{usage}\n(--records or --bytes, with a number, says how much to write)");
+        std::process::exit(2)
+    }
     let wrap = args.iter().any(|a| a == "--wrap");
     let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
     let mut w: Box<dyn Write> = if args.iter().any(|a| a == "--gzip") {
@@ -287,13 +306,6 @@ fn main() -> std::io::Result<()> {
         ))
     } else {
         Box::new(file)
-    };
-    let make: fn(&mut Rng, u64) -> String = match kind.as_str() {
-        "nfw" => nfw,
-        "sysmon" => sysmon,
-        "cloudtrail" => cloudtrail,
-        "vpcflow" => vpcflow,
-        _ => panic!("{usage}"),
     };
     if kind == "vpcflow" {
         w.write_all(VPC_HEADER.as_bytes())?;
