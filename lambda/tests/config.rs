@@ -190,3 +190,37 @@ fn a_mapping_with_errors_fails_the_cold_start_with_its_diagnostics() {
     assert!(err.contains("sources[0].mapping_file: "), "{err}");
     assert!(err.contains("netwrk_activity"), "{err}");
 }
+
+#[test]
+fn lookup_tables_are_read_beside_their_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let maps = dir.path().join("maps");
+    std::fs::create_dir_all(maps.join("lookups")).unwrap();
+    std::fs::write(maps.join("lookups/p.csv"), "number,name\n6,tcp\n").unwrap();
+    let mapping = |file: &str| {
+        format!(
+            "custom_source_events:\n  source_name: m\n  lookups: {{p: {{file: {file}}}}}\n  ocsf_mapping:\n    a:\n      schema: network_activity\n      schema_mapping: {{connection_info: {{protocol_name: {{lookup: $.p, table: p}}}}}}\n"
+        )
+    };
+    std::fs::write(maps.join("good.yaml"), mapping("lookups/p.csv")).unwrap();
+    std::fs::write(maps.join("bad.yaml"), mapping("lookups/missing.csv")).unwrap();
+    let config = |name: &str| {
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"security_lake": {{"bucket": "lake"}}, "mapping_dir": "maps", "sources": [{{"name": "{name}", "mapping_file": "{name}.yaml"}}]}}"#
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // Relative to the mapping's folder, not to the config's or the working directory.
+    assert!(Sources::load(&config("good"), None).is_ok());
+    let err = Sources::load(&config("bad"), None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("OM032"), "{err}");
+    assert!(err.contains("cannot read `lookups/missing.csv`"), "{err}");
+}
