@@ -94,6 +94,16 @@ impl Sink for JsonLines {
         value.write_json(&mut self.buf);
     }
 
+    fn writes_json(&self) -> bool {
+        true
+    }
+
+    fn json_named(&mut self, key: &FieldName, json: &str) {
+        self.comma();
+        self.buf.extend_from_slice(key.json().as_bytes());
+        self.buf.extend_from_slice(json.as_bytes());
+    }
+
     fn value_rendered(&mut self, key: &FieldName, _value: &Typed<'_>, json: &str) {
         self.comma();
         self.buf.extend_from_slice(key.json().as_bytes());

@@ -37,6 +37,17 @@ pub trait Sink {
     }
     /// Untyped JSON text, written as it is (the `unmapped` catch-all).
     fn raw(&mut self, key: &str, json: &str);
+    /// Whether this sink writes JSON text: then values the engine can render as JSON
+    /// directly (`observables`) come through [`Sink::json_named`] instead of as typed
+    /// values.
+    fn writes_json(&self) -> bool {
+        false
+    }
+    /// A value as compact JSON text, for a key of the mapping; only called when
+    /// [`Sink::writes_json`] holds.
+    fn json_named(&mut self, key: &FieldName, json: &str) {
+        self.raw(key, json);
+    }
 }
 
 /// A sink that holds a batch of evaluated events, so a worker thread can fill it and

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::diagnostic::{Code, Rejection};
 use crate::event::{EventTrees, Sink, Typed};
+use crate::json_text::write_json_str;
 
 /// What became of one input record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +251,34 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                     let items = self.each(each, route, state)?;
                     if !items.is_empty() {
                         sink.value_named(&field.name, &Typed::Array(items));
+                    }
+                }
+                OutNode::Observables if sink.writes_json() => {
+                    // Written as JSON straight away: each entry is its rendered prefix
+                    // and its value.
+                    let mut json = Vec::with_capacity(64 * state.observed.len());
+                    for (o, value) in state.observed.drain(..) {
+                        let values = match &value {
+                            Typed::Array(items) => items.as_slice(),
+                            one => std::slice::from_ref(one),
+                        };
+                        for v in values {
+                            json.push(if json.is_empty() { b'[' } else { b',' });
+                            json.extend_from_slice(o.json_prefix.as_bytes());
+                            match v {
+                                Typed::Str(s) => write_json_str(s, &mut json),
+                                other => {
+                                    let mut text = Vec::new();
+                                    other.write_json(&mut text);
+                                    write_json_str(&String::from_utf8_lossy(&text), &mut json);
+                                }
+                            }
+                            json.push(b'}');
+                        }
+                    }
+                    if !json.is_empty() {
+                        json.push(b']');
+                        sink.json_named(&field.name, &String::from_utf8_lossy(&json));
                     }
                 }
                 OutNode::Observables => {

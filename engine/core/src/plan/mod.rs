@@ -261,6 +261,29 @@ struct Observable {
     type_id: i64,
     /// The caption of `type_id` (`IP Address`).
     caption: Box<str>,
+    /// The JSON of an entry of `observables` up to its value:
+    /// `{"name":"src_endpoint.ip","type":"IP Address","type_id":2,"value":`.
+    json_prefix: Box<str>,
+}
+
+impl Observable {
+    fn new(name: Box<str>, type_id: i64, caption: Box<str>) -> Self {
+        let mut json = Vec::new();
+        Typed::Object(vec![
+            ("name".into(), Typed::Str((*name).into())),
+            ("type".into(), Typed::Str((*caption).into())),
+            ("type_id".into(), Typed::Int(type_id)),
+        ])
+        .write_json(&mut json);
+        json.pop(); // the closing brace
+        json.extend_from_slice(b",\"value\":");
+        Observable {
+            name,
+            type_id,
+            caption,
+            json_prefix: String::from_utf8_lossy(&json).into(),
+        }
+    }
 }
 
 #[derive(Debug)]

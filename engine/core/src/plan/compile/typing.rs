@@ -246,11 +246,11 @@ impl Compiler<'_> {
             attr_path.into()
         };
         let mark = |leaf: &mut Leaf| {
-            leaf.observable = Some(std::sync::Arc::new(Observable {
-                name: name.clone(),
+            leaf.observable = Some(std::sync::Arc::new(Observable::new(
+                name.clone(),
                 type_id,
-                caption: caption.clone(),
-            }));
+                caption.clone(),
+            )));
         };
         match node {
             OutNode::Leaf(leaf) => mark(leaf),
