@@ -146,8 +146,8 @@ impl Levels {
 /// object, or a key written with an escape.
 /// Without `escapes` (no backslash in the text), strings end at the next quote.
 pub fn scan(bytes: &[u8], depth: usize, escapes: bool) -> Result<bool, Box<Found>> {
-    // Per level below `depth`: whether it is an object; for the first levels, where
-    // the object starts and its keys' bits.
+    // Per level below `depth`: whether it is an object, and for objects where it
+    // starts and its keys' bits.
     let mut objects: u128 = 0;
     let mut levels = Levels {
         near: [(0, 0); TRACKED_LEVELS],
