@@ -265,14 +265,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                         for v in values {
                             json.push(if json.is_empty() { b'[' } else { b',' });
                             json.extend_from_slice(o.json_prefix.as_bytes());
-                            match v {
-                                Typed::Str(s) => write_json_str(s, &mut json),
-                                other => {
-                                    let mut text = Vec::new();
-                                    other.write_json(&mut text);
-                                    write_json_str(&String::from_utf8_lossy(&text), &mut json);
-                                }
-                            }
+                            write_json_str(&observed_text(v), &mut json);
                             json.push(b'}');
                         }
                     }
@@ -291,11 +284,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                         for v in values {
                             let text = match v {
                                 Typed::Str(s) => s,
-                                other => {
-                                    let mut json = Vec::new();
-                                    other.write_json(&mut json);
-                                    Cow::Owned(String::from_utf8_lossy(&json).into_owned())
-                                }
+                                other => Cow::Owned(observed_text(&other).into_owned()),
                             };
                             list.push(Typed::Object(vec![
                                 (Cow::Borrowed("name"), Typed::Str(Cow::Borrowed(&o.name))),
@@ -654,6 +643,19 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 (_, Val::Owned(raw)) => sink.raw(&entry.key, raw.get()),
                 (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
             }
+        }
+    }
+}
+
+/// The text an entry of `observables` gives its value: a string as it is, anything
+/// else as its JSON.
+fn observed_text<'v>(value: &'v Typed<'_>) -> Cow<'v, str> {
+    match value {
+        Typed::Str(s) => Cow::Borrowed(s),
+        other => {
+            let mut json = Vec::new();
+            other.write_json(&mut json);
+            Cow::Owned(String::from_utf8_lossy(&json).into_owned())
         }
     }
 }
