@@ -67,6 +67,65 @@ fn string_end(bytes: &[u8], mut from: usize) -> usize {
     bytes.len()
 }
 
+/// The elements of a JSON array, each as its text without surrounding whitespace, or
+/// `None` when `json` is not an array. `json` must be valid JSON (text a parse already
+/// accepted): it is split, not checked.
+pub fn array_elements(json: &str) -> Option<ArrayElements<'_>> {
+    let start = json.len() - json.trim_start().len();
+    (json.as_bytes().get(start) == Some(&b'[')).then_some(ArrayElements {
+        text: json,
+        at: start + 1,
+    })
+}
+
+/// See [`array_elements`].
+#[derive(Debug, Clone)]
+pub struct ArrayElements<'a> {
+    text: &'a str,
+    /// Where the next element (or the closing bracket) is looked for.
+    at: usize,
+}
+
+impl<'a> Iterator for ArrayElements<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.at;
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let start = i;
+        let mut depth = 0usize;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => i = string_end(bytes, i + 1),
+                b'}' | b']' | b',' if depth == 0 => break,
+                b'{' | b'[' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    depth -= 1;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        if i == start {
+            // The closing bracket, or the end of broken text.
+            self.at = bytes.len();
+            return None;
+        }
+        self.at = if bytes.get(i) == Some(&b',') {
+            i + 1
+        } else {
+            i
+        };
+        Some(self.text[start..i].trim_end())
+    }
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
     if needs_escape(s.as_bytes()) {
@@ -92,6 +151,28 @@ fn needs_escape(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_split_into_their_elements() {
+        fn split(json: &str) -> Option<Vec<&str>> {
+            array_elements(json).map(Iterator::collect)
+        }
+        assert_eq!(
+            split(r#" [ {"a": [1, "],"], "b": {}} , "x\",y" ,3,[[]],null ] "#),
+            Some(vec![
+                r#"{"a": [1, "],"], "b": {}}"#,
+                r#""x\",y""#,
+                "3",
+                "[[]]",
+                "null"
+            ])
+        );
+        assert_eq!(split("[]"), Some(vec![]));
+        assert_eq!(split(" [\n] "), Some(vec![]));
+        assert_eq!(split("[\"\\\\\"]"), Some(vec!["\"\\\\\""]));
+        assert_eq!(split(r#"{"a": 1}"#), None);
+        assert_eq!(split("\"[1]\""), None);
+    }
 
     #[test]
     fn raw_json_is_written_compact_with_strings_untouched() {

@@ -19,6 +19,8 @@ struct Open {
     start: usize,
     has_field: bool,
     parent_had_field: bool,
+    /// The byte that closes it: `}`, or `]` for an array.
+    close: u8,
 }
 
 impl JsonLines {
@@ -41,12 +43,14 @@ impl JsonLines {
         self.buf.push(b':');
     }
 
-    fn open_object(&mut self, start: usize, parent_had_field: bool) {
-        self.buf.push(b'{');
+    /// Opens a container (after its key, if any) that started at `start`.
+    fn open(&mut self, start: usize, parent_had_field: bool, open: u8, close: u8) {
+        self.buf.push(open);
         self.stack.push(Open {
             start,
             has_field: false,
             parent_had_field,
+            close,
         });
     }
 }
@@ -59,6 +63,7 @@ impl Sink for JsonLines {
             start: self.buf.len(),
             has_field: false,
             parent_had_field: false,
+            close: b'}',
         });
         self.buf.push(b'{');
     }
@@ -77,7 +82,7 @@ impl Sink for JsonLines {
         let start = self.buf.len();
         let had = self.stack.last().is_some_and(|f| f.has_field);
         self.key(key);
-        self.open_object(start, had);
+        self.open(start, had, b'{', b'}');
     }
 
     fn begin_named(&mut self, key: &FieldName) {
@@ -85,7 +90,26 @@ impl Sink for JsonLines {
         let had = self.stack.last().is_some_and(|f| f.has_field);
         self.comma();
         self.buf.extend_from_slice(key.json().as_bytes());
-        self.open_object(start, had);
+        self.open(start, had, b'{', b'}');
+    }
+
+    fn streams_lists(&self) -> bool {
+        true
+    }
+
+    fn begin_list_named(&mut self, key: &FieldName) {
+        let start = self.buf.len();
+        let had = self.stack.last().is_some_and(|f| f.has_field);
+        self.comma();
+        self.buf.extend_from_slice(key.json().as_bytes());
+        self.open(start, had, b'[', b']');
+    }
+
+    fn begin_element(&mut self) {
+        let start = self.buf.len();
+        let had = self.stack.last().is_some_and(|f| f.has_field);
+        self.comma();
+        self.open(start, had, b'{', b'}');
     }
 
     fn value_named(&mut self, key: &FieldName, value: &Typed<'_>) {
@@ -113,9 +137,10 @@ impl Sink for JsonLines {
     fn end_object(&mut self) {
         let Some(open) = self.stack.pop() else { return };
         if open.has_field {
-            self.buf.push(b'}');
+            self.buf.push(open.close);
         } else {
-            // Nothing was written inside: remove the key, the brace and the comma before it.
+            // Nothing was written inside: remove the key, the bracket and the comma
+            // before it.
             self.buf.truncate(open.start);
             if let Some(parent) = self.stack.last_mut() {
                 parent.has_field = open.parent_had_field;

@@ -48,6 +48,22 @@ pub trait Sink {
     fn json_named(&mut self, key: &FieldName, json: &str) {
         self.raw(key, json);
     }
+    /// Whether this sink takes an array of objects element by element
+    /// ([`Sink::begin_list_named`], [`Sink::begin_element`]) instead of as one typed
+    /// array.
+    fn streams_lists(&self) -> bool {
+        false
+    }
+    /// Starts an array of objects under a key of the mapping, closed by
+    /// [`Sink::end_object`]; an array that receives no element is left out. Only called
+    /// when [`Sink::streams_lists`] holds.
+    fn begin_list_named(&mut self, key: &FieldName) {
+        let _ = key;
+    }
+    /// Starts an object element of the open array, closed by [`Sink::end_object`]; an
+    /// element that receives no key is left out. Only called when
+    /// [`Sink::streams_lists`] holds.
+    fn begin_element(&mut self) {}
 }
 
 /// A sink that holds a batch of evaluated events, so a worker thread can fill it and

@@ -57,6 +57,9 @@ pub struct Doc<'a> {
     refused: Option<refuse::Found>,
     /// Whether the input holds a backslash: without one, no string holds an escape.
     escapes: bool,
+    /// Whether the input is raw text of a parsed event, already checked for refused
+    /// values and repeated keys (an element of an array `each` reads).
+    checked: bool,
 }
 
 /// Why an event could not be parsed.
@@ -101,6 +104,16 @@ impl<'a> Doc<'a> {
     /// so raw text kept from the event is always valid for strict readers, and a
     /// JSONPath query sees the same event as the simple paths.
     pub fn parse(input: &'a str, trie: &Trie) -> Result<Self, ParseError> {
+        Self::parse_with(input, trie, false)
+    }
+
+    /// [`Doc::parse`] for raw text kept by the parse of an event (which checked all of
+    /// it): values kept raw are not checked again.
+    pub fn parse_checked(input: &'a str, trie: &Trie) -> Result<Self, ParseError> {
+        Self::parse_with(input, trie, true)
+    }
+
+    fn parse_with(input: &'a str, trie: &Trie, checked: bool) -> Result<Self, ParseError> {
         let mut doc = Doc {
             input,
             slots: vec![None; trie.len()],
@@ -109,6 +122,7 @@ impl<'a> Doc<'a> {
             full: std::cell::OnceCell::new(),
             refused: None,
             escapes: memchr::memchr(b'\\', input.as_bytes()).is_some(),
+            checked,
         };
         let mut de = serde_json::Deserializer::from_str(input);
         let parsed = NodeSeed {
@@ -309,6 +323,9 @@ impl<'a> NodeSeed<'_, '_, 'a> {
     /// without checking its numbers, escapes or depth.
     #[inline]
     fn check<E: de::Error>(&mut self, raw: &'a RawValue) -> Result<Val<'a>, E> {
+        if self.doc.checked {
+            return Ok(Val::Raw(raw));
+        }
         match refuse::check_raw(raw.get(), self.depth + 1, self.doc.escapes) {
             Ok(false) => Ok(Val::Raw(raw)),
             other => self.check_rare(raw, other),

@@ -15,8 +15,8 @@ use super::{
     Router, TemplatePart,
 };
 use crate::diagnostic::{Code, Rejection};
-use crate::event::{EventTrees, Sink, Typed};
-use crate::json_text::write_json_str;
+use crate::event::{EventTrees, FieldName, Sink, Typed};
+use crate::json_text::{array_elements, write_json_str};
 
 /// What became of one input record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,8 @@ impl Plan {
             plan: self,
             doc: &doc,
             element: None,
-            element_raw: None,
+            element_text: None,
+            element_raw: std::cell::OnceCell::new(),
             failure: std::cell::OnceCell::new(),
         };
         for cond in &self.drops {
@@ -145,7 +146,9 @@ struct Evaluator<'p, 'e> {
     /// The current element of an `each`, which `@` paths read: parsed when it is an
     /// object, and as written (`@` itself).
     element: Option<&'e Doc<'e>>,
-    element_raw: Option<&'e serde_json::value::RawValue>,
+    element_text: Option<&'e str>,
+    /// The element's text as a raw value, read on first use of `@`.
+    element_raw: std::cell::OnceCell<Option<&'e serde_json::value::RawValue>>,
     /// Set when a value could not be read at all: the event is then rejected, never
     /// mapped as if the value were absent.
     failure: std::cell::OnceCell<String>,
@@ -247,12 +250,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                         sink.raw(attr, &json);
                     }
                 }
-                OutNode::Each(each) => {
-                    let items = self.each(each, route, state)?;
-                    if !items.is_empty() {
-                        sink.value_named(&field.name, &Typed::Array(items));
-                    }
-                }
+                OutNode::Each(each) => self.each(each, &field.name, route, state, sink)?,
                 OutNode::Observables if sink.writes_json() => {
                     // Written as JSON straight away: each entry is its rendered prefix
                     // and its value.
@@ -303,27 +301,38 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         Ok(())
     }
 
-    /// The objects of an `each`: one per element of the source array that passes the
-    /// filter (an element whose object comes out empty adds nothing). A source that is
-    /// absent or not an array gives none; in an element that is not an object, `@`
-    /// reads the element and `@.` paths read nothing.
-    fn each(
+    /// The objects of an `each`, written under `name`: one per element of the source
+    /// array that passes the filter (an element whose object comes out empty adds
+    /// nothing). A source that is absent or not an array gives none; in an element that
+    /// is not an object, `@` reads the element and `@.` paths read nothing. A sink that
+    /// streams lists receives each object as it is evaluated; any other receives the
+    /// objects as one typed array.
+    fn each<S: Sink>(
         &self,
         each: &'p EachNode,
+        name: &'p FieldName,
         route: &Route,
         outer: &mut State<'_, 'p, 'e>,
-    ) -> Result<Vec<Typed<'e>>, String> {
+        sink: &mut S,
+    ) -> Result<(), String> {
         let Some(got) = self.read(&each.source) else {
-            return Ok(Vec::new());
+            return Ok(());
         };
-        let text = match &got {
-            Got::Src(s) => s.json_text(),
-            Got::Owned(v) => Cow::Owned(v.to_string()),
+        // Raw text of the event was checked whole by its parse; other values were
+        // written by serde_json.
+        let (text, checked) = match &got {
+            Got::Src(Src::Raw(r)) => (Cow::Borrowed(r.get()), true),
+            Got::Src(s) => (s.json_text(), false),
+            Got::Owned(v) => (Cow::Owned(v.to_string()), false),
         };
-        let Ok(elements) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&text) else {
-            return Ok(Vec::new());
+        let Some(elements) = array_elements(&text) else {
+            return Ok(());
         };
-        let mut out = Vec::with_capacity(elements.len());
+        let stream = sink.streams_lists();
+        if stream {
+            sink.begin_list_named(name);
+        }
+        let mut items = Vec::new();
         let mut memory = vec![None; route.memory];
         let mut tree = EventTrees::default();
         // What the elements send to `unmapped` (values of attributes their object does
@@ -331,14 +340,21 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         // per element taken, null where an element has none.
         let mut moved: Vec<(&'p str, Vec<Option<String>>)> = Vec::new();
         let mut taken = 0;
-        for raw in elements {
+        for element in elements {
             // An element that is not an object has no `@.` keys, but `@` is the element.
-            let doc = Doc::parse(raw.get(), &each.trie).ok();
+            let doc = if !element.starts_with('{') {
+                None
+            } else if checked {
+                Doc::parse_checked(element, &each.trie).ok()
+            } else {
+                Doc::parse(element, &each.trie).ok()
+            };
             let ev = Evaluator {
                 plan: self.plan,
                 doc: self.doc,
                 element: doc.as_ref(),
-                element_raw: Some(raw),
+                element_text: Some(element),
+                element_raw: std::cell::OnceCell::new(),
                 failure: std::cell::OnceCell::new(),
             };
             if each.filter.as_ref().is_some_and(|f| !ev.holds(f)) {
@@ -350,18 +366,24 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 moved: Vec::new(),
                 observed: Vec::new(),
             };
-            tree.begin_event(0);
-            ev.fields(&each.fields, route, &mut state, &mut tree)?;
-            tree.end_event();
+            if stream {
+                sink.begin_element();
+                ev.fields(&each.fields, route, &mut state, sink)?;
+                sink.end_object();
+            } else {
+                tree.begin_event(0);
+                ev.fields(&each.fields, route, &mut state, &mut tree)?;
+                tree.end_event();
+                match tree.events.pop() {
+                    Some(Typed::Object(f)) if f.is_empty() => {}
+                    // Already owned: the tree keeps nothing of the element's text.
+                    Some(t) => items.push(t),
+                    None => {}
+                }
+            }
             outer
                 .observed
                 .extend(state.observed.drain(..).map(|(o, v)| (o, v.into_owned())));
-            match tree.events.pop() {
-                Some(Typed::Object(f)) if f.is_empty() => {}
-                // Already owned: the tree keeps nothing of the element's text.
-                Some(t) => out.push(t),
-                None => {}
-            }
             if !each.unmapped.is_empty() {
                 tree.begin_event(0);
                 ev.fields(&each.unmapped, route, &mut state, &mut tree)?;
@@ -391,6 +413,11 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
             }
             taken += 1;
         }
+        if stream {
+            sink.end_object();
+        } else if !items.is_empty() {
+            sink.value_named(name, &Typed::Array(items));
+        }
         for (attr, values) in moved {
             let mut json = String::from("[");
             for i in 0..taken {
@@ -402,7 +429,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
             json.push(']');
             outer.moved.push((attr, Cow::Owned(json)));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// One item of a list: a leaf, or an object template evaluated to a value.
@@ -478,7 +505,12 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
             }
             PathRef::Element(node) => {
                 let src = if *node == ROOT {
-                    Src::Raw(self.element_raw?)
+                    let text = self.element_text?;
+                    Src::Raw(
+                        (*self
+                            .element_raw
+                            .get_or_init(|| serde_json::from_str(text).ok()))?,
+                    )
                 } else {
                     self.element?.src(*node)?
                 };
