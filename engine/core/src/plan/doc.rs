@@ -20,9 +20,10 @@ pub use refuse::Refusal;
 /// A value inside a parsed event.
 #[derive(Debug, Clone)]
 pub enum Val<'a> {
-    Raw(&'a RawValue),
+    /// JSON text of one value, as written in the event (checked: see [`refuse`]).
+    Raw(&'a str),
     /// Raw text rewritten because an object in it repeats a key (the last one wins).
-    Owned(Box<RawValue>),
+    Owned(Box<str>),
     /// Decoded text (values of a `Key: Value` field).
     Text(Cow<'a, str>),
     /// A scalar met while descending (the mapping expected an object here).
@@ -214,8 +215,8 @@ impl<'a> Doc<'a> {
     pub fn to_value(&self, val: &Val<'a>) -> Value {
         match val {
             // Raw text passed `refuse::check_raw`, so serde_json reads it.
-            Val::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
-            Val::Owned(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+            Val::Raw(r) => serde_json::from_str(r).unwrap_or(Value::Null),
+            Val::Owned(r) => serde_json::from_str(r).unwrap_or(Value::Null),
             Val::Text(t) => Value::from(t.as_ref()),
             Val::Scalar(v) => v.clone(),
             Val::Object(i) => Value::Object(
@@ -323,10 +324,11 @@ impl<'a> NodeSeed<'_, '_, 'a> {
     /// without checking its numbers, escapes or depth.
     #[inline]
     fn check<E: de::Error>(&mut self, raw: &'a RawValue) -> Result<Val<'a>, E> {
+        let raw = raw.get();
         if self.doc.checked {
             return Ok(Val::Raw(raw));
         }
-        match refuse::check_raw(raw.get(), self.depth + 1, self.doc.escapes) {
+        match refuse::check_raw(raw, self.depth + 1, self.doc.escapes) {
             Ok(false) => Ok(Val::Raw(raw)),
             other => self.check_rare(raw, other),
         }
@@ -338,18 +340,16 @@ impl<'a> NodeSeed<'_, '_, 'a> {
     #[inline(never)]
     fn check_rare<E: de::Error>(
         &mut self,
-        raw: &'a RawValue,
+        raw: &'a str,
         checked: Result<bool, Box<refuse::Found>>,
     ) -> Result<Val<'a>, E> {
         match checked {
-            Ok(_) => match repeated::dedupe(raw.get()).map_err(E::custom)? {
+            Ok(_) => match repeated::dedupe(raw).map_err(E::custom)? {
                 None => Ok(Val::Raw(raw)),
-                Some(text) => RawValue::from_string(text)
-                    .map(Val::Owned)
-                    .map_err(E::custom),
+                Some(text) => Ok(Val::Owned(text.into_boxed_str())),
             },
             Err(mut found) => {
-                found.offset += raw.get().as_ptr().addr() - self.doc.input.as_ptr().addr();
+                found.offset += raw.as_ptr().addr() - self.doc.input.as_ptr().addr();
                 self.doc.refused = Some(*found);
                 Err(E::custom("refused value"))
             }
@@ -606,7 +606,7 @@ mod tests {
         let root = &doc.objects[*root as usize];
         let keys: Vec<&str> = root.iter().map(|e| e.key.as_ref()).collect();
         assert_eq!(keys, ["a", "list", "whole", "other"]);
-        assert!(matches!(root[3].val, Val::Raw(r) if r.get() == r#"{"deep":[{}]}"#));
+        assert!(matches!(root[3].val, Val::Raw(r#"{"deep":[{}]}"#)));
     }
 
     #[test]

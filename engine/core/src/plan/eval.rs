@@ -56,8 +56,7 @@ impl Plan {
             plan: self,
             doc: &doc,
             element: None,
-            element_text: None,
-            element_raw: std::cell::OnceCell::new(),
+            element_raw: None,
             failure: std::cell::OnceCell::new(),
         };
         for cond in &self.drops {
@@ -146,9 +145,7 @@ struct Evaluator<'p, 'e> {
     /// The current element of an `each`, which `@` paths read: parsed when it is an
     /// object, and as written (`@` itself).
     element: Option<&'e Doc<'e>>,
-    element_text: Option<&'e str>,
-    /// The element's text as a raw value, read on first use of `@`.
-    element_raw: std::cell::OnceCell<Option<&'e serde_json::value::RawValue>>,
+    element_raw: Option<&'e str>,
     /// Set when a value could not be read at all: the event is then rejected, never
     /// mapped as if the value were absent.
     failure: std::cell::OnceCell<String>,
@@ -321,7 +318,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         // Raw text of the event was checked whole by its parse; other values were
         // written by serde_json.
         let (text, checked) = match &got {
-            Got::Src(Src::Raw(r)) => (Cow::Borrowed(r.get()), true),
+            Got::Src(Src::Raw(r)) => (Cow::Borrowed(*r), true),
             Got::Src(s) => (s.json_text(), false),
             Got::Owned(v) => (Cow::Owned(v.to_string()), false),
         };
@@ -353,8 +350,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 plan: self.plan,
                 doc: self.doc,
                 element: doc.as_ref(),
-                element_text: Some(element),
-                element_raw: std::cell::OnceCell::new(),
+                element_raw: Some(element),
                 failure: std::cell::OnceCell::new(),
             };
             if each.filter.as_ref().is_some_and(|f| !ev.holds(f)) {
@@ -505,12 +501,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
             }
             PathRef::Element(node) => {
                 let src = if *node == ROOT {
-                    let text = self.element_text?;
-                    Src::Raw(
-                        (*self
-                            .element_raw
-                            .get_or_init(|| serde_json::from_str(text).ok()))?,
-                    )
+                    Src::Raw(self.element_raw?)
                 } else {
                     self.element?.src(*node)?
                 };
@@ -552,7 +543,6 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         // Most values are strings without escapes: compared as written, not decoded.
         if let Src::Raw(raw) = src
             && let Some(inner) = raw
-                .get()
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
             && memchr::memchr(b'\\', inner.as_bytes()).is_none()
@@ -671,8 +661,8 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
                 (_, Val::Raw(raw)) if self.is_null_value(Src::Raw(raw)) => {}
                 (_, Val::Owned(raw)) if self.is_null_value(Src::Raw(raw)) => {}
                 (_, Val::Text(text)) if self.is_null_value(Src::Text(text)) => {}
-                (_, Val::Raw(raw)) => sink.raw(&entry.key, raw.get()),
-                (_, Val::Owned(raw)) => sink.raw(&entry.key, raw.get()),
+                (_, Val::Raw(raw)) => sink.raw(&entry.key, raw),
+                (_, Val::Owned(raw)) => sink.raw(&entry.key, raw),
                 (_, val) => sink.raw(&entry.key, &self.doc.to_value(val).to_string()),
             }
         }

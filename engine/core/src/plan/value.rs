@@ -4,13 +4,12 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 /// A source value as the evaluator sees it: borrowed wherever possible.
 #[derive(Debug, Clone, Copy)]
 pub enum Src<'v> {
-    /// Unparsed JSON text from the event.
-    Raw(&'v RawValue),
+    /// Unparsed JSON text of one value from the event.
+    Raw(&'v str),
     /// A parsed value: a mapping literal, a JSONPath result, a scalar met on the way.
     Value(&'v Value),
     /// Decoded text (a `Key: Value` field's value).
@@ -41,8 +40,7 @@ impl<'v> Src<'v> {
                 Value::String(s) => Scalar::Str(Cow::Borrowed(s)),
                 Value::Array(_) | Value::Object(_) => Scalar::Container(Cow::Owned(v.to_string())),
             },
-            Src::Raw(raw) => {
-                let text = raw.get();
+            Src::Raw(text) => {
                 match text.as_bytes().first() {
                     Some(b'"') => Scalar::Str(decode_json_string(text)),
                     Some(b'n') => Scalar::Null,
@@ -58,7 +56,7 @@ impl<'v> Src<'v> {
     /// Whether the value is JSON null.
     pub fn is_null(self) -> bool {
         match self {
-            Src::Raw(r) => r.get() == "null",
+            Src::Raw(r) => r == "null",
             Src::Value(v) => v.is_null(),
             Src::Text(_) => false,
         }
@@ -67,7 +65,7 @@ impl<'v> Src<'v> {
     /// The value as JSON text.
     pub fn json_text(self) -> Cow<'v, str> {
         match self {
-            Src::Raw(r) => Cow::Borrowed(r.get()),
+            Src::Raw(r) => Cow::Borrowed(r),
             Src::Value(v) => Cow::Owned(v.to_string()),
             Src::Text(t) => Cow::Owned(Value::from(t).to_string()),
         }
@@ -76,7 +74,7 @@ impl<'v> Src<'v> {
     /// The value parsed into a `serde_json::Value` (slow path: objects fed to typed objects).
     pub fn to_value(self) -> Value {
         match self {
-            Src::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+            Src::Raw(r) => serde_json::from_str(r).unwrap_or(Value::Null),
             Src::Value(v) => v.clone(),
             Src::Text(t) => Value::from(t),
         }
@@ -111,31 +109,27 @@ impl<'v> Scalar<'v> {
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> &RawValue {
-        serde_json::from_str(text).unwrap()
-    }
-
     #[test]
     fn raw_scalars_borrow_plain_strings_and_keep_number_text() {
         assert!(matches!(
-            Src::Raw(raw(r#""abc""#)).scalar(),
+            Src::Raw(r#""abc""#).scalar(),
             Scalar::Str(Cow::Borrowed("abc"))
         ));
-        match Src::Raw(raw(r#""a\nb""#)).scalar() {
+        match Src::Raw(r#""a\nb""#).scalar() {
             Scalar::Str(s) => assert_eq!(s, "a\nb"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            Src::Raw(raw("1.50")).scalar(),
+            Src::Raw("1.50").scalar(),
             Scalar::Number(Cow::Borrowed("1.50"))
         ));
-        assert!(matches!(Src::Raw(raw("null")).scalar(), Scalar::Null));
+        assert!(matches!(Src::Raw("null").scalar(), Scalar::Null));
         assert!(matches!(
-            Src::Raw(raw("false")).scalar(),
+            Src::Raw("false").scalar(),
             Scalar::Bool(false)
         ));
         assert!(matches!(
-            Src::Raw(raw(r#"{"a":1}"#)).scalar(),
+            Src::Raw(r#"{"a":1}"#).scalar(),
             Scalar::Container(_)
         ));
     }
