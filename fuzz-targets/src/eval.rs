@@ -1,7 +1,8 @@
 //! Every shipped mapping (`mappings/*.yaml`, compiled once) evaluated over arbitrary
 //! bytes: as one record, and as the records its input format reads from them.
 //!
-//! Every record ends as exactly one outcome. An output event is one JSON object on its
+//! The fast reader builds what the serde_json way builds, or gives up. Every record
+//! ends as exactly one outcome. An output event is one JSON object on its
 //! own line, of the class the outcome names, that the OCSF validator can check; any
 //! other outcome leaves nothing behind in the sink; a rejection says why.
 
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 
 use ocsfmap_core::check::check_event;
 use ocsfmap_core::input::RecordReader;
+use ocsfmap_core::plan::FastRead;
 use ocsfmap_core::{Outcome, Plan};
 use ocsfmap_output::JsonLines;
 use serde_json::value::RawValue;
@@ -88,6 +90,10 @@ fn decoded_len(data: &[u8]) -> usize {
 }
 
 fn eval_one(name: &str, plan: &Plan, record: &str, sink: &mut JsonLines) {
+    // The fast reader reads a record as the serde_json way does, or gives up on it.
+    if let FastRead::Differs(difference) = plan.fast_read(record) {
+        panic!("{name}: the two ways of reading a record disagree:\n{difference}");
+    }
     let before = sink.buf.len();
     match plan.eval(record, sink) {
         Outcome::Output { class_uid } => {

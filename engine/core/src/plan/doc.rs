@@ -12,6 +12,7 @@ use super::trie::{NodeId, ROOT, Trie};
 use super::value::Src;
 use crate::diagnostic::Code;
 
+mod fast;
 mod refuse;
 mod repeated;
 
@@ -58,9 +59,17 @@ pub struct Doc<'a> {
     refused: Option<refuse::Found>,
     /// Whether the input holds a backslash: without one, no string holds an escape.
     escapes: bool,
-    /// Whether the input is raw text of a parsed event, already checked for refused
-    /// values and repeated keys (an element of an array `each` reads).
-    checked: bool,
+}
+
+/// What the fast reader made of an input, next to the serde_json way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FastRead {
+    /// It gave up: the serde_json way reads this input.
+    GaveUp,
+    /// It built the serde_json way's document.
+    Same,
+    /// It accepted the input and built something else: a bug.
+    Differs(String),
 }
 
 /// Why an event could not be parsed.
@@ -105,17 +114,21 @@ impl<'a> Doc<'a> {
     /// so raw text kept from the event is always valid for strict readers, and a
     /// JSONPath query sees the same event as the simple paths.
     pub fn parse(input: &'a str, trie: &Trie) -> Result<Self, ParseError> {
-        Self::parse_with(input, trie, false)
+        let mut doc = Doc::empty(input, trie);
+        if let Ok(root) = fast::parse(input, trie, &mut doc) {
+            doc.slots[ROOT as usize] = Some(root);
+            return Ok(doc);
+        }
+        // Rare input: the serde_json way reads it, and names the error of malformed input.
+        doc.slots.fill(None);
+        doc.objects.clear();
+        doc.arrays.clear();
+        doc.parse_slow(trie)?;
+        Ok(doc)
     }
 
-    /// [`Doc::parse`] for raw text kept by the parse of an event (which checked all of
-    /// it): values kept raw are not checked again.
-    pub fn parse_checked(input: &'a str, trie: &Trie) -> Result<Self, ParseError> {
-        Self::parse_with(input, trie, true)
-    }
-
-    fn parse_with(input: &'a str, trie: &Trie, checked: bool) -> Result<Self, ParseError> {
-        let mut doc = Doc {
+    fn empty(input: &'a str, trie: &Trie) -> Self {
+        Doc {
             input,
             slots: vec![None; trie.len()],
             objects: Vec::new(),
@@ -123,26 +136,50 @@ impl<'a> Doc<'a> {
             full: std::cell::OnceCell::new(),
             refused: None,
             escapes: memchr::memchr(b'\\', input.as_bytes()).is_some(),
-            checked,
-        };
-        let mut de = serde_json::Deserializer::from_str(input);
+        }
+    }
+
+    /// The serde_json way of [`Doc::parse`], for what the fast reader gives up on.
+    fn parse_slow(&mut self, trie: &Trie) -> Result<(), ParseError> {
+        let mut de = serde_json::Deserializer::from_str(self.input);
         let parsed = NodeSeed {
             trie,
             node: ROOT,
             depth: 0,
-            doc: &mut doc,
+            doc: self,
         }
         .deserialize(&mut de)
         .and_then(|root| de.end().map(|()| root));
         let root = match parsed {
             Ok(root) => root,
-            Err(e) => return Err(doc.parse_error(e)),
+            Err(e) => return Err(self.parse_error(e)),
         };
         if !matches!(root, Val::Object(_)) {
             return Err(ParseError::NotObject);
         }
-        doc.slots[ROOT as usize] = Some(root);
-        Ok(doc)
+        self.slots[ROOT as usize] = Some(root);
+        Ok(())
+    }
+
+    /// Reads `input` both ways, for the tests and fuzz targets that hold the fast
+    /// reader to the serde_json way's result.
+    pub fn fast_read(input: &str, trie: &Trie) -> FastRead {
+        let mut fast = Doc::empty(input, trie);
+        let Ok(root) = fast::parse(input, trie, &mut fast) else {
+            return FastRead::GaveUp;
+        };
+        fast.slots[ROOT as usize] = Some(root);
+        let mut slow = Doc::empty(input, trie);
+        if let Err(e) = slow.parse_slow(trie) {
+            return FastRead::Differs(format!("the serde_json way rejects it: {e}"));
+        }
+        let show = |d: &Doc| format!("{:?}\n{:?}\n{:?}", d.slots, d.objects, d.arrays);
+        let (fast, slow) = (show(&fast), show(&slow));
+        if fast == slow {
+            FastRead::Same
+        } else {
+            FastRead::Differs(format!("fast reader:\n{fast}\nserde_json way:\n{slow}"))
+        }
     }
 
     /// The error to report for a failed parse: a refused value when one caused it
@@ -236,6 +273,42 @@ impl<'a> Doc<'a> {
     }
 }
 
+impl<'a> Doc<'a> {
+    /// A string met while descending to `node`: parsed into an object when the node
+    /// holds `Key: Value` lines.
+    fn key_values(&mut self, trie: &Trie, node: NodeId, text: &str) -> Val<'a> {
+        if !trie.node(node).key_values {
+            return Val::Text(Cow::Owned(text.to_owned()));
+        }
+        let pairs = parse_key_values(text);
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(pairs.len());
+        let mut seen = 0u128;
+        for (k, v) in pairs {
+            // A repeated key: the last one wins, as for JSON keys.
+            let bit = refuse::key_bit(k.as_bytes());
+            if seen & bit != 0
+                && let Some(i) = entries.iter().position(|e| e.key == k)
+            {
+                entries.remove(i);
+            }
+            seen |= bit;
+            let child = trie.child_key(node, &k);
+            let mut val = Val::Text(Cow::Owned(v));
+            if let Some(n) = child {
+                self.slots[n as usize] = Some(val);
+                val = Val::Slot(n);
+            }
+            entries.push(Entry {
+                key: Cow::Owned(k),
+                node: child,
+                val,
+            });
+        }
+        self.objects.push(entries);
+        Val::Object((self.objects.len() - 1) as u32)
+    }
+}
+
 /// The byte offset of a 1-based line and column that serde_json reports.
 fn offset_of(input: &str, line: usize, column: usize) -> usize {
     let start = if line <= 1 {
@@ -325,9 +398,6 @@ impl<'a> NodeSeed<'_, '_, 'a> {
     #[inline]
     fn check<E: de::Error>(&mut self, raw: &'a RawValue) -> Result<Val<'a>, E> {
         let raw = raw.get();
-        if self.doc.checked {
-            return Ok(Val::Raw(raw));
-        }
         match refuse::check_raw(raw, self.depth + 1, self.doc.escapes) {
             Ok(false) => Ok(Val::Raw(raw)),
             other => self.check_rare(raw, other),
@@ -381,37 +451,9 @@ impl<'a> NodeSeed<'_, '_, 'a> {
         }
     }
 
-    /// A string met while descending: parsed when the node holds `Key: Value` lines.
+    /// A string met while descending.
     fn key_values(self, text: &str) -> Val<'a> {
-        if !self.trie.node(self.node).key_values {
-            return Val::Text(Cow::Owned(text.to_owned()));
-        }
-        let pairs = parse_key_values(text);
-        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(pairs.len());
-        let mut seen = 0u128;
-        for (k, v) in pairs {
-            // A repeated key: the last one wins, as for JSON keys.
-            let bit = refuse::key_bit(k.as_bytes());
-            if seen & bit != 0
-                && let Some(i) = entries.iter().position(|e| e.key == k)
-            {
-                entries.remove(i);
-            }
-            seen |= bit;
-            let node = self.trie.child_key(self.node, &k);
-            let mut val = Val::Text(Cow::Owned(v));
-            if let Some(n) = node {
-                self.doc.slots[n as usize] = Some(val);
-                val = Val::Slot(n);
-            }
-            entries.push(Entry {
-                key: Cow::Owned(k),
-                node,
-                val,
-            });
-        }
-        self.doc.objects.push(entries);
-        Val::Object((self.doc.objects.len() - 1) as u32)
+        self.doc.key_values(self.trie, self.node, text)
     }
 }
 
@@ -662,6 +704,118 @@ mod tests {
         );
         assert!(Doc::parse(r#"{"a":}"#, &t).is_err());
         assert!(Doc::parse(r#"{"a":1} x"#, &t).is_err());
+    }
+
+    /// The fast reader and the serde_json way, on one input: the fast reader either
+    /// gives up or builds exactly the serde_json way's document.
+    fn agree(input: &str, t: &Trie) -> bool {
+        match Doc::fast_read(input, t) {
+            FastRead::Differs(difference) => panic!("{input:?}:\n{difference}"),
+            FastRead::Same => true,
+            FastRead::GaveUp => false,
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_builds_what_serde_json_builds_or_gives_up() {
+        let (mut t, _) = trie(&[
+            "$.a.b",
+            "$.list[1].x",
+            "$.whole",
+            "$.whole.k",
+            "$.s",
+            "$.n",
+            "$.kv.A",
+            "$.deep.x.y",
+        ]);
+        let kv = t.child_key(ROOT, "kv").unwrap();
+        t.nodes[kv as usize].key_values = true;
+        let typical = [
+            r#"{"a":{"b":"v","c":[1,2.5,-0,true,false,null]},"list":[{"x":1},{"x":"two"},3],"whole":{"k":3,"j":[{}]},"s":"t","n":12,"kv":"A: 1\nB: 2","o":{"p":{"q":[1,{"r":"s\"\\\/\b\f\n\r\t\u00e9"}]}}}"#,
+            " {\"a\" : {\"b\" : \"v\"} ,\n\t\"whole\" : [ ] , \"n\" : -1.25 , \"s\":\"é€😀\"}\r\n",
+            r#"{"deep":{"x":{"y":[[[{"z":1}]]]}},"list":"not a list","a":7}"#,
+            r#"{"ab":1,"ba":2,"a":{"b":{}},"whole":"a","kv":7}"#,
+            r#"{"s":"a\"b","kv":"A: \u0031\r\nB: \"2\""}"#,
+            "{}",
+        ];
+        for input in typical {
+            assert!(agree(input, &t), "the fast reader gives up on {input:?}");
+        }
+        // Left to the serde_json way (or rejected by both).
+        let rare = [
+            r#"{"a":1,"a":2}"#,
+            r#"{"o":{"k":1,"k":2}}"#,
+            r#"{"o":{"k":1,"\u006b":2}}"#,
+            r#"{"s":"\ud800"}"#,
+            r#"{"o":"\udc00x"}"#,
+            r#"{"o":"\ud83d\ude00"}"#,
+            r#"{"x":1e999}"#,
+            r#"{"x":1E2}"#,
+            r#"{"x":01}"#,
+            r#"{"x":1.}"#,
+            r#"{"x":.5}"#,
+            r#"{"x":-}"#,
+            r#"{"x":+1}"#,
+            "{\"x\":\"a\u{1}b\"}",
+            "{\"x\":\"tab\there\"}",
+            r#"{"x":[1,]}"#,
+            r#"{"x":1,}"#,
+            r#"{"x":tru}"#,
+            r#"{"x":nulll}"#,
+            r#"{"x":"\x"}"#,
+            r#"{"x":"\u12G4"}"#,
+            r#"{"x":"open}"#,
+            r#"{"x" 1}"#,
+            "{x:1}",
+            r#"{"x":1} x"#,
+            r#"{"x":1}{}"#,
+            "[1]",
+            r#""s""#,
+            "\u{feff}{}",
+            "",
+        ];
+        for input in rare {
+            assert!(!agree(input, &t), "the fast reader reads {input:?}");
+        }
+        let deep = format!("{{\"o\":{}1{}}}", "[".repeat(120), "]".repeat(120));
+        assert!(!agree(&deep, &t));
+        let shallow = format!("{{\"o\":{}1{}}}", "[".repeat(90), "]".repeat(90));
+        assert!(agree(&shallow, &t));
+
+        // Edits of the typical records: whatever the fast reader accepts, the serde_json
+        // way builds the same.
+        let alphabet = b"{}[]\",:\\ u0123456789.eE-+tfnrsaxAkv\n\t\x01\x7f";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut read, mut tried) = (0, 0);
+        for input in typical {
+            for _ in 0..4000 {
+                let mut bytes = input.as_bytes().to_vec();
+                for _ in 0..=next(3) {
+                    let at = next(bytes.len() + 1);
+                    let b = alphabet[next(alphabet.len())];
+                    match next(3) {
+                        0 => bytes.insert(at, b),
+                        1 if at < bytes.len() => {
+                            bytes.remove(at);
+                        }
+                        _ if at < bytes.len() => bytes[at] = b,
+                        _ => bytes.push(b),
+                    }
+                }
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    tried += 1;
+                    read += usize::from(agree(text, &t));
+                }
+            }
+        }
+        // Both kinds of input came up: records it reads and records it gives up on.
+        assert!(read > tried / 20 && read < tried, "{read} of {tried} read");
     }
 
     #[test]

@@ -315,12 +315,9 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         let Some(got) = self.read(&each.source) else {
             return Ok(());
         };
-        // Raw text of the event was checked whole by its parse; other values were
-        // written by serde_json.
-        let (text, checked) = match &got {
-            Got::Src(Src::Raw(r)) => (Cow::Borrowed(*r), true),
-            Got::Src(s) => (s.json_text(), false),
-            Got::Owned(v) => (Cow::Owned(v.to_string()), false),
+        let text = match &got {
+            Got::Src(s) => s.json_text(),
+            Got::Owned(v) => Cow::Owned(v.to_string()),
         };
         let Some(elements) = array_elements(&text) else {
             return Ok(());
@@ -339,13 +336,10 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         let mut taken = 0;
         for element in elements {
             // An element that is not an object has no `@.` keys, but `@` is the element.
-            let doc = if !element.starts_with('{') {
-                None
-            } else if checked {
-                Doc::parse_checked(element, &each.trie).ok()
-            } else {
-                Doc::parse(element, &each.trie).ok()
-            };
+            let doc = element
+                .starts_with('{')
+                .then(|| Doc::parse(element, &each.trie).ok())
+                .flatten();
             let ev = Evaluator {
                 plan: self.plan,
                 doc: self.doc,
@@ -542,9 +536,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         }
         // Most values are strings without escapes: compared as written, not decoded.
         if let Src::Raw(raw) = src
-            && let Some(inner) = raw
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
+            && let Some(inner) = raw.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
             && memchr::memchr(b'\\', inner.as_bytes()).is_none()
         {
             return nulls.iter().any(|n| **n == *inner);

@@ -16,6 +16,7 @@ pub use coerce::{Kind, Target, is_ip};
 pub use compile::front::{read_attributes, read_value};
 pub use compile::when::read_condition;
 pub use compile::{Compilation, CompileError, Written, WrittenAs, compile, compile_all};
+pub use doc::FastRead;
 pub use eval::Outcome;
 
 use crate::event::{FieldName, Typed};
@@ -51,6 +52,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Reads `record` along this plan's paths both ways: for the tests and fuzz
+    /// targets that hold the fast reader to the serde_json way's result.
+    #[doc(hidden)]
+    pub fn fast_read(&self, record: &str) -> doc::FastRead {
+        doc::Doc::fast_read(record, &self.trie)
+    }
+
     /// The classes this plan can produce, by route key.
     pub fn routes(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
         self.routes.iter().map(|r| (r.key.as_str(), r.class_uid))

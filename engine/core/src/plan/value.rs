@@ -40,16 +40,14 @@ impl<'v> Src<'v> {
                 Value::String(s) => Scalar::Str(Cow::Borrowed(s)),
                 Value::Array(_) | Value::Object(_) => Scalar::Container(Cow::Owned(v.to_string())),
             },
-            Src::Raw(text) => {
-                match text.as_bytes().first() {
-                    Some(b'"') => Scalar::Str(decode_json_string(text)),
-                    Some(b'n') => Scalar::Null,
-                    Some(b't') => Scalar::Bool(true),
-                    Some(b'f') => Scalar::Bool(false),
-                    Some(b'{' | b'[') => Scalar::Container(Cow::Borrowed(text)),
-                    _ => Scalar::Number(Cow::Borrowed(text)),
-                }
-            }
+            Src::Raw(text) => match text.as_bytes().first() {
+                Some(b'"') => Scalar::Str(decode_json_string(text)),
+                Some(b'n') => Scalar::Null,
+                Some(b't') => Scalar::Bool(true),
+                Some(b'f') => Scalar::Bool(false),
+                Some(b'{' | b'[') => Scalar::Container(Cow::Borrowed(text)),
+                _ => Scalar::Number(Cow::Borrowed(text)),
+            },
         }
     }
 
@@ -124,10 +122,7 @@ mod tests {
             Scalar::Number(Cow::Borrowed("1.50"))
         ));
         assert!(matches!(Src::Raw("null").scalar(), Scalar::Null));
-        assert!(matches!(
-            Src::Raw("false").scalar(),
-            Scalar::Bool(false)
-        ));
+        assert!(matches!(Src::Raw("false").scalar(), Scalar::Bool(false)));
         assert!(matches!(
             Src::Raw(r#"{"a":1}"#).scalar(),
             Scalar::Container(_)

@@ -13,7 +13,7 @@ pub const MAX_DEPTH: usize = 100;
 
 /// Number text shorter than this, without an exponent, always fits an `f64`
 /// (`f64::MAX` has 309 integer digits).
-const SAFE_NUMBER_LEN: usize = 309;
+pub(super) const SAFE_NUMBER_LEN: usize = 309;
 
 /// What is wrong with a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +222,13 @@ pub fn scan(bytes: &[u8], depth: usize, escapes: bool) -> Result<bool, Box<Found
 
 /// Whether the object that opens at `start` has `key` (written without escapes) among
 /// its keys before the one at `before`.
-fn earlier_key(bytes: &[u8], start: usize, before: usize, key: &[u8], escapes: bool) -> bool {
+pub(super) fn earlier_key(
+    bytes: &[u8],
+    start: usize,
+    before: usize,
+    key: &[u8],
+    escapes: bool,
+) -> bool {
     let mut level = 0usize;
     let mut want_key = true;
     let mut i = start + 1;
