@@ -13,6 +13,7 @@ use super::value::Src;
 use crate::diagnostic::Code;
 
 mod fast;
+mod key_values;
 mod refuse;
 mod repeated;
 
@@ -274,14 +275,26 @@ impl<'a> Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    /// A string met while descending to `node`: parsed into an object when the node
-    /// holds `Key: Value` lines.
+    /// A string met while descending to `node` (`text`, decoded): parsed into an
+    /// object when the node holds `Key: Value` lines.
     fn key_values(&mut self, trie: &Trie, node: NodeId, text: &str) -> Val<'a> {
         if !trie.node(node).key_values {
             return Val::Text(Cow::Owned(text.to_owned()));
         }
-        let pairs = parse_key_values(text);
-        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(pairs.len());
+        let pairs = key_values::pairs(key_values::lines(text))
+            .into_iter()
+            .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())));
+        self.key_value_object(trie, node, pairs)
+    }
+
+    /// The object of `Key: Value` pairs at `node`.
+    fn key_value_object(
+        &mut self,
+        trie: &Trie,
+        node: NodeId,
+        pairs: impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)>,
+    ) -> Val<'a> {
+        let mut entries: Vec<Entry<'a>> = Vec::with_capacity(pairs.size_hint().0);
         let mut seen = 0u128;
         for (k, v) in pairs {
             // A repeated key: the last one wins, as for JSON keys.
@@ -293,13 +306,13 @@ impl<'a> Doc<'a> {
             }
             seen |= bit;
             let child = trie.child_key(node, &k);
-            let mut val = Val::Text(Cow::Owned(v));
+            let mut val = Val::Text(v);
             if let Some(n) = child {
                 self.slots[n as usize] = Some(val);
                 val = Val::Slot(n);
             }
             entries.push(Entry {
-                key: Cow::Owned(k),
+                key: k,
                 node: child,
                 val,
             });
@@ -319,41 +332,6 @@ fn offset_of(input: &str, line: usize, column: usize) -> usize {
             .map_or(input.len(), |i| i + 1)
     };
     start + column
-}
-
-/// Parses `Key: Value` lines into entries; lines without `: ` continue the previous value.
-pub fn parse_key_values(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        match split_key_value(line) {
-            Some((k, v)) if !k.is_empty() && !k.contains(['\t']) && !k.starts_with(' ') => {
-                out.push((k.to_owned(), v.to_owned()));
-            }
-            _ => match out.last_mut() {
-                Some((_, v)) if !line.is_empty() => {
-                    v.push('\n');
-                    v.push_str(line);
-                }
-                _ => {}
-            },
-        }
-    }
-    out
-}
-
-/// `Key: Value` at the first `": "`, or `Key:` at the end of the line.
-fn split_key_value(line: &str) -> Option<(&str, &str)> {
-    let bytes = line.as_bytes();
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(b':', &bytes[from..]) {
-        let i = from + i;
-        if bytes.get(i + 1) == Some(&b' ') {
-            return Some((&line[..i], &line[i + 2..]));
-        }
-        from = i + 1;
-    }
-    line.strip_suffix(':').map(|k| (k, ""))
 }
 
 struct NodeSeed<'t, 'd, 'a> {
@@ -670,16 +648,6 @@ mod tests {
             Some("\"2023-10-03 23:50:22.438\"")
         );
         assert_eq!(text(&doc, ids[1]).as_deref(), Some(r#""C:\\a b.exe""#));
-        let kv = parse_key_values("Process Create:\r\nA: 1\r\nB: two: three\r\n  more\r\nEmpty: ");
-        assert_eq!(
-            kv,
-            vec![
-                ("Process Create".into(), String::new()),
-                ("A".into(), "1".into()),
-                ("B".into(), "two: three\n  more".into()),
-                ("Empty".into(), String::new())
-            ]
-        );
     }
 
     #[test]
@@ -736,6 +704,7 @@ mod tests {
             r#"{"deep":{"x":{"y":[[[{"z":1}]]]}},"list":"not a list","a":7}"#,
             r#"{"ab":1,"ba":2,"a":{"b":{}},"whole":"a","kv":7}"#,
             r#"{"s":"a\"b","kv":"A: \u0031\r\nB: \"2\""}"#,
+            r#"{"kv":"Process Create:\r\nImage: C:\\a b.exe\r\nA: x\r\n  more\r\nA: again\r\n"}"#,
             "{}",
         ];
         for input in typical {

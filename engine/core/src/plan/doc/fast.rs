@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::refuse::{MAX_DEPTH, SAFE_NUMBER_LEN, earlier_key, key_bit};
-use super::{Doc, Entry, Mode, Val, mode};
+use super::{Doc, Entry, Mode, Val, key_values, mode};
 use crate::plan::trie::{NodeId, Trie};
 
 /// The fast way gave up: the serde_json way reads the record.
@@ -326,17 +326,21 @@ impl<'a> Reader<'a, '_, '_> {
             Some(b'[') => self.array(node, depth),
             Some(b'"') => {
                 let start = self.i;
-                match self.string()? {
-                    (text, false) if !self.trie.node(node).key_values => {
-                        Ok(Val::Text(Cow::Borrowed(text)))
-                    }
-                    (text, false) => Ok(self.doc.key_values(self.trie, node, text)),
-                    (_, true) => {
-                        let literal = &self.text[start..self.i];
-                        let text: String = serde_json::from_str(literal).map_err(|_| Bail)?;
-                        Ok(self.doc.key_values(self.trie, node, &text))
-                    }
+                let (text, escaped) = self.string()?;
+                let key_values = self.trie.node(node).key_values;
+                if !escaped && !key_values {
+                    return Ok(Val::Text(Cow::Borrowed(text)));
                 }
+                if key_values && memchr::memmem::find(text.as_bytes(), b"\\u").is_none() {
+                    // Lines read as written: most borrow from the input.
+                    let pairs = key_values::pairs(key_values::escaped_lines(text));
+                    return Ok(self
+                        .doc
+                        .key_value_object(self.trie, node, pairs.into_iter()));
+                }
+                let literal = &self.text[start..self.i];
+                let text: String = serde_json::from_str(literal).map_err(|_| Bail)?;
+                Ok(self.doc.key_values(self.trie, node, &text))
             }
             _ => {
                 let raw = self.raw(depth)?;
