@@ -43,6 +43,17 @@ impl JsonLines {
         self.buf.push(b':');
     }
 
+    /// Opens a container under a key of the mapping, or as an element of an array.
+    fn open_after(&mut self, key: Option<&FieldName>, open: u8, close: u8) {
+        let start = self.buf.len();
+        let had = self.stack.last().is_some_and(|f| f.has_field);
+        self.comma();
+        if let Some(key) = key {
+            self.buf.extend_from_slice(key.json().as_bytes());
+        }
+        self.open(start, had, open, close);
+    }
+
     /// Opens a container (after its key, if any) that started at `start`.
     fn open(&mut self, start: usize, parent_had_field: bool, open: u8, close: u8) {
         self.buf.push(open);
@@ -86,11 +97,7 @@ impl Sink for JsonLines {
     }
 
     fn begin_named(&mut self, key: &FieldName) {
-        let start = self.buf.len();
-        let had = self.stack.last().is_some_and(|f| f.has_field);
-        self.comma();
-        self.buf.extend_from_slice(key.json().as_bytes());
-        self.open(start, had, b'{', b'}');
+        self.open_after(Some(key), b'{', b'}');
     }
 
     fn streams_lists(&self) -> bool {
@@ -98,18 +105,11 @@ impl Sink for JsonLines {
     }
 
     fn begin_list_named(&mut self, key: &FieldName) {
-        let start = self.buf.len();
-        let had = self.stack.last().is_some_and(|f| f.has_field);
-        self.comma();
-        self.buf.extend_from_slice(key.json().as_bytes());
-        self.open(start, had, b'[', b']');
+        self.open_after(Some(key), b'[', b']');
     }
 
     fn begin_element(&mut self) {
-        let start = self.buf.len();
-        let had = self.stack.last().is_some_and(|f| f.has_field);
-        self.comma();
-        self.open(start, had, b'{', b'}');
+        self.open_after(None, b'{', b'}');
     }
 
     fn value_named(&mut self, key: &FieldName, value: &Typed<'_>) {

@@ -83,6 +83,38 @@ impl<'a> Reader<'a, '_, '_> {
         }
     }
 
+    /// Opens the container at `i`, closed by `close`: true when an item follows.
+    #[inline]
+    fn open(&mut self, close: u8) -> bool {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(close) {
+            self.i += 1;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// After an item of a container closed by `close`: true when another item follows
+    /// (its comma read), false when the container ends.
+    #[inline]
+    fn more(&mut self, close: u8) -> Result<bool, Bail> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Bail),
+        }
+    }
+
     /// Reads the string literal at `i` (its opening quote); returns its text between
     /// the quotes and whether it holds an escape.
     #[inline]
@@ -222,10 +254,7 @@ impl<'a> Reader<'a, '_, '_> {
             return Err(Bail);
         }
         let open = self.i;
-        self.i += 1;
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
+        if !self.open(b'}') {
             return Ok(());
         }
         let mut seen = 0u128;
@@ -246,17 +275,8 @@ impl<'a> Reader<'a, '_, '_> {
             self.expect(b':')?;
             self.ws();
             self.skip(depth)?;
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                }
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail),
+            if !self.more(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -265,25 +285,13 @@ impl<'a> Reader<'a, '_, '_> {
         if depth >= MAX_DEPTH {
             return Err(Bail);
         }
-        self.i += 1;
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.i += 1;
+        if !self.open(b']') {
             return Ok(());
         }
         loop {
             self.skip(depth)?;
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                }
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail),
+            if !self.more(b']')? {
+                return Ok(());
             }
         }
     }
@@ -356,56 +364,40 @@ impl<'a> Reader<'a, '_, '_> {
             return Err(Bail);
         }
         let open = self.i;
-        self.i += 1;
-        self.ws();
         let mut entries: Vec<Entry<'a>> = Vec::with_capacity(8);
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-        } else {
-            let mut seen = 0u128;
-            loop {
-                if self.peek() != Some(b'"') {
-                    return Err(Bail);
-                }
-                let at = self.i;
-                let (key, escaped) = self.string()?;
-                if escaped {
-                    return Err(Bail);
-                }
-                let child = self.trie.child_key(node, key);
-                let repeated = if let Some(c) = child {
-                    self.doc.slots[c as usize].is_some()
-                } else {
-                    let bit = key_bit(key.as_bytes());
-                    let met = seen & bit != 0
-                        && earlier_key(self.bytes, open, at, key.as_bytes(), self.doc.escapes);
-                    seen |= bit;
-                    met
-                };
-                if repeated {
-                    return Err(Bail);
-                }
-                self.expect(b':')?;
-                self.ws();
-                let val = self.child(child, depth)?;
-                entries.push(Entry {
-                    key: Cow::Borrowed(key),
-                    node: child,
-                    val,
-                });
-                self.ws();
-                match self.peek() {
-                    Some(b',') => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    Some(b'}') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
+        let mut more = self.open(b'}');
+        let mut seen = 0u128;
+        while more {
+            if self.peek() != Some(b'"') {
+                return Err(Bail);
             }
+            let at = self.i;
+            let (key, escaped) = self.string()?;
+            if escaped {
+                return Err(Bail);
+            }
+            let child = self.trie.child_key(node, key);
+            let repeated = if let Some(c) = child {
+                self.doc.slots[c as usize].is_some()
+            } else {
+                let bit = key_bit(key.as_bytes());
+                let met = seen & bit != 0
+                    && earlier_key(self.bytes, open, at, key.as_bytes(), self.doc.escapes);
+                seen |= bit;
+                met
+            };
+            if repeated {
+                return Err(Bail);
+            }
+            self.expect(b':')?;
+            self.ws();
+            let val = self.child(child, depth)?;
+            entries.push(Entry {
+                key: Cow::Borrowed(key),
+                node: child,
+                val,
+            });
+            more = self.more(b'}')?;
         }
         self.doc.objects.push(entries);
         Ok(Val::Object((self.doc.objects.len() - 1) as u32))
@@ -416,29 +408,13 @@ impl<'a> Reader<'a, '_, '_> {
         if depth >= MAX_DEPTH {
             return Err(Bail);
         }
-        self.i += 1;
-        self.ws();
         let mut items = Vec::new();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-        } else {
-            loop {
-                let child = self.trie.child_index(node, items.len());
-                let val = self.child(child, depth)?;
-                items.push((child, val));
-                self.ws();
-                match self.peek() {
-                    Some(b',') => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    Some(b']') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
-                }
-            }
+        let mut more = self.open(b']');
+        while more {
+            let child = self.trie.child_index(node, items.len());
+            let val = self.child(child, depth)?;
+            items.push((child, val));
+            more = self.more(b']')?;
         }
         self.doc.arrays.push(items);
         Ok(Val::Array((self.doc.arrays.len() - 1) as u32))
