@@ -582,6 +582,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 mod tests {
     use super::*;
     use crate::mapping::path::{SourcePath, parse};
+    use refuse::MAX_DEPTH;
 
     fn trie(paths: &[&str]) -> (Trie, Vec<NodeId>) {
         let mut t = Trie::default();
@@ -750,6 +751,14 @@ mod tests {
         assert!(!agree(&deep, &t));
         let shallow = format!("{{\"o\":{}1{}}}", "[".repeat(90), "]".repeat(90));
         assert!(agree(&shallow, &t));
+        // Around the nesting limit, raw and on a mapped path: never read past it.
+        for n in MAX_DEPTH - 3..MAX_DEPTH + 3 {
+            for (open, close) in [("[", "]"), ("{\"k\":", "}")] {
+                let nested = format!("{}1{}", open.repeat(n), close.repeat(n));
+                agree(&format!("{{\"o\":{nested}}}"), &t);
+                agree(&format!("{{\"deep\":{{\"x\":{nested}}}}}"), &t);
+            }
+        }
 
         // Edits of the typical records: whatever the fast reader accepts, the serde_json
         // way builds the same.
