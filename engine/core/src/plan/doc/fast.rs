@@ -296,7 +296,8 @@ impl<'a> Reader<'a, '_, '_> {
         }
     }
 
-    /// The value at `i` for the trie node `node`, found inside `depth` containers.
+    /// The value at `i`, of the trie node `child` (none: a key no path reads), found
+    /// inside `depth` containers; returns what its container keeps.
     fn child(&mut self, child: Option<NodeId>, depth: usize) -> Result<Val<'a>, Bail> {
         let Some(c) = child else {
             return self.raw(depth).map(Val::Raw);
