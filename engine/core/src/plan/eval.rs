@@ -537,7 +537,7 @@ impl<'p: 'e, 'e> Evaluator<'p, 'e> {
         // Most values are strings without escapes: compared as written, not decoded.
         if let Src::Raw(raw) = src
             && let Some(inner) = raw.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
-            && memchr::memchr(b'\\', inner.as_bytes()).is_none()
+            && !inner.as_bytes().contains(&b'\\')
         {
             return nulls.iter().any(|n| **n == *inner);
         }
