@@ -325,10 +325,7 @@ fn compile_mapping(
     let size = file.metadata().ok().map(|m| m.len());
     let mut mapping = mapping::load(file, size, path).map_err(|e| e.to_string())?;
     // Lookup tables are beside the mapping (packaged with it).
-    mapping.read_lookups(|file| {
-        let dir = path.parent().unwrap_or(std::path::Path::new(""));
-        std::fs::read(dir.join(file)).map_err(|e| e.to_string())
-    });
+    mapping.read_lookups(path, std::fs::read);
     mapping
         .custom_source_events
         .input

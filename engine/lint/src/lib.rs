@@ -53,16 +53,8 @@ pub fn read_mapping_text(path: &Path) -> Result<String, LoadError> {
 /// Reads and parses a mapping file (JSON or YAML by its extension).
 pub fn load_mapping_file(path: &Path) -> Result<ocsfmap_core::mapping::MappingFile, LoadError> {
     let mut mapping = parse_str(&read_mapping_text(path)?, Syntax::from_path(path), path)?;
-    read_lookups(&mut mapping, path);
+    mapping.read_lookups(path, std::fs::read);
     Ok(mapping)
-}
-
-/// Reads the files of the mapping's lookup tables, relative to its folder.
-fn read_lookups(mapping: &mut ocsfmap_core::mapping::MappingFile, path: &Path) {
-    mapping.read_lookups(|file| {
-        let dir = path.parent().unwrap_or(Path::new(""));
-        std::fs::read(dir.join(file)).map_err(|e| e.to_string())
-    });
 }
 
 /// Validates one mapping file.
@@ -210,7 +202,7 @@ pub fn validate_text(text: String, syntax: Syntax, path: &Path) -> FileReport {
             position: Some(Position { line: 1, column: 1 }),
         }),
         Ok(mut file) => {
-            read_lookups(&mut file, path);
+            file.read_lookups(path, std::fs::read);
             let compiled = ocsfmap_core::plan::compile_all(&file);
             diagnostics.extend(compiled.diagnostics);
             if let Some(plan) = compiled.plan {

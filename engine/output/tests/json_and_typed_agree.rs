@@ -17,7 +17,7 @@ fn root() -> PathBuf {
 fn load(path: &Path) -> MappingFile {
     let text = std::fs::read_to_string(path).unwrap();
     let mut file = parse_str(&text, Syntax::from_path(path), path).unwrap();
-    file.read_lookups(|f| std::fs::read(path.parent().unwrap().join(f)).map_err(|e| e.to_string()));
+    file.read_lookups(path, std::fs::read);
     file
 }
 

@@ -308,10 +308,7 @@ pub fn load_mapping(path: &Path) -> Result<MappingFile, LoadError> {
     let size = file.metadata().ok().map(|m| m.len());
     let mut mapping = mapping::load(file, size, path)?;
     // Lookup tables are beside the mapping.
-    mapping.read_lookups(|file| {
-        let dir = path.parent().unwrap_or(Path::new(""));
-        fs::read(dir.join(file)).map_err(|e| e.to_string())
-    });
+    mapping.read_lookups(path, fs::read);
     Ok(mapping)
 }
 

@@ -89,17 +89,25 @@ pub struct LookupSpec {
 }
 
 impl MappingFile {
-    /// Reads the file of every lookup table with `read`, which is given the path as
-    /// written in the mapping (relative to the mapping's folder) and returns its bytes
-    /// or why it could not. The tables are parsed when the mapping is compiled, where
-    /// a file that could not be read is an error at its `file`.
-    pub fn read_lookups(&mut self, mut read: impl FnMut(&str) -> Result<Vec<u8>, String>) {
+    /// Reads the file of every lookup table with `read` (`std::fs::read`: the core does
+    /// no file I/O itself), each path resolved against the folder of the mapping file
+    /// at `mapping_path`. The tables are parsed when the mapping is compiled, where a
+    /// file that could not be read is an error at its `file`.
+    pub fn read_lookups(
+        &mut self,
+        mapping_path: &std::path::Path,
+        mut read: impl FnMut(std::path::PathBuf) -> std::io::Result<Vec<u8>>,
+    ) {
+        let dir = mapping_path.parent().unwrap_or(std::path::Path::new(""));
         let src = &mut self.custom_source_events;
         src.lookup_files = src
             .lookups
             .0
             .iter()
-            .map(|(name, spec)| (name.clone(), read(&spec.file)))
+            .map(|(name, spec)| {
+                let bytes = read(dir.join(&spec.file)).map_err(|e| e.to_string());
+                (name.clone(), bytes)
+            })
             .collect();
     }
 }
