@@ -129,9 +129,7 @@ impl Sink for JsonLines {
     }
 
     fn value_rendered(&mut self, key: &FieldName, _value: &Typed<'_>, json: &str) {
-        self.comma();
-        self.buf.extend_from_slice(key.json().as_bytes());
-        self.buf.extend_from_slice(json.as_bytes());
+        self.json_named(key, json);
     }
 
     fn end_object(&mut self) {

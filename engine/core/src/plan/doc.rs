@@ -22,7 +22,8 @@ pub use refuse::Refusal;
 /// A value inside a parsed event.
 #[derive(Debug, Clone)]
 pub enum Val<'a> {
-    /// JSON text of one value, as written in the event (checked: see [`refuse`]).
+    /// JSON text of one value, as written in the event (checked by the parse: see
+    /// [`fast`] and [`refuse`]).
     Raw(&'a str),
     /// Raw text rewritten because an object in it repeats a key (the last one wins).
     Owned(Box<str>),

@@ -349,6 +349,9 @@ impl<'a> Reader<'a, '_, '_> {
                 }
                 let literal = &self.text[start..self.i];
                 let text: String = serde_json::from_str(literal).map_err(|_| Bail)?;
+                if !key_values {
+                    return Ok(Val::Text(Cow::Owned(text)));
+                }
                 Ok(self.doc.key_values(self.trie, node, &text))
             }
             _ => {
